@@ -1,0 +1,113 @@
+"""Core types shared by every optimizer: Direction, Optimizer, Schedule, and argument checks."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+Schedule = Callable[[Any], Any]  # t (int or int array) -> η_t, pure and closed-form
+
+
+class Direction(NamedTuple):
+    """What an optimizer proposes at one step; `run` applies θ ← θ − η_t · m / σ."""
+
+    m: Array  # g for GD/Adagrad/RMSprop, the velocity for momentum, m̂ for Adam
+    sigma: Array  # per-parameter scale σ; ones for GD and momentum
+
+
+class Optimizer(NamedTuple):
+    """A pair of pure functions; the optimizer itself holds no state.
+
+    `name` is the registry name ("adam"); `hyper` maps each keyword argument to the value the
+    factory was given (scalars, or arrays of shape (B,) for a batch of configurations).
+    """
+
+    init: Callable[[Array], Any]  # θ_0 (B, 2) -> state
+    update: Callable[[Array, Any], tuple[Direction, Any]]  # (g, state) -> (Direction, state)
+    name: str = ""
+    hyper: Mapping[str, Any] = {}
+
+    @property
+    def batch(self) -> int:
+        """How many configurations the hyperparameters describe (1 when all are scalars)."""
+        sizes = [np.size(v) for v in _leaves(self.hyper.values())]
+        return max([1, *sizes])
+
+
+def _leaves(values):
+    for v in values:
+        if isinstance(v, (tuple, list)):
+            yield from _leaves(v)
+        elif isinstance(v, (int, float, np.ndarray, np.generic)) and not isinstance(v, bool):
+            yield v
+
+
+def column(x: Any) -> Any:
+    """A hyperparameter ready to broadcast against θ of shape (B, 2).
+
+    Scalars stay Python floats (cheap in the hot loop); a sequence of B values becomes (B, 1).
+    """
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return float(a)
+    if a.ndim != 1:
+        raise ValueError(f"a batched hyperparameter must be 1-D, got shape {a.shape}")
+    return a[:, None]
+
+
+def _describe(value: Any) -> str:
+    a = np.asarray(value)
+    return repr(value) if a.ndim == 0 else f"values {np.array2string(a.ravel(), threshold=6)}"
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    """Raise ValueError naming `name` and the allowed range unless every value lies in it."""
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    lo_b, hi_b = ("(" if low_open else "["), (")" if high_open else "]")
+    rng = f"{lo_b}{low:g}, {high:g}{hi_b}"
+    ok = np.isfinite(a)
+    ok &= (a > low) if low_open else (a >= low)
+    ok &= (a < high) if high_open else (a <= high)
+    if a.size == 0 or not ok.all():
+        raise ValueError(f"{name} must be a finite number in {rng}, got {_describe(value)}")
+
+
+def check_unit(name: str, value: Any) -> None:
+    """β, α and friends live in [0, 1)."""
+    check_number(name, value, low=0.0, high=1.0, high_open=True)
+
+
+def check_positive(name: str, value: Any) -> None:
+    """η, ε and friends are finite and > 0."""
+    check_number(name, value, low=0.0, low_open=True)
+
+
+def check_int(name: str, value: Any, *, low: int, high: int) -> int:
+    """An integer in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+def check_choice(name: str, value: Any, choices) -> None:
+    """`value` must be one of `choices`; the error lists them."""
+    if value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"unknown {name} {value!r}; valid: {valid}")

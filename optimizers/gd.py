@@ -1,0 +1,49 @@
+"""Gradient descent, heavy-ball momentum and Nesterov momentum (lecture §2, §6)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from optimizers.base import Array, Direction, Optimizer, check_number, check_unit, column
+
+
+class GDState(NamedTuple):
+    t: int  # gradients seen so far
+    v: Array  # the velocity (momentum buffer); unused when β = 0
+
+
+def gd(momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> Optimizer:
+    """Gradient descent with optional momentum, as torch.optim.SGD (no weight decay).
+
+    Update (lecture §2, §6), applied by `run` as θ ← θ − η m / σ with σ = 1:
+        v_0 = g_0,   v_t = β v_{t−1} + (1 − dampening) g_t
+        m_t = v_t                  (heavy ball)
+        m_t = g_t + β v_t          (nesterov=True)
+    With β = 0 this is plain gradient descent θ ← θ − η g.
+
+    Args:
+      momentum: β, in [0, 1). torch: `momentum`.
+      dampening: scales the new gradient in the velocity, in [0, 1]; torch's first step ignores it.
+      nesterov: use Nesterov's look-ahead form. The plotted θ is then torch's iterate, which
+        is Sutskever's θ + β v: both evaluate the same sequence of gradients.
+
+    Note:
+      torch refuses nesterov=True with β = 0; here it is allowed and equals plain GD, so that
+      no slider position is an error.
+    """
+    check_unit("momentum", momentum)
+    check_number("dampening", dampening, low=0.0, high=1.0)
+    beta, keep = column(momentum), 1.0 - column(dampening)
+
+    def init(theta: Array) -> GDState:
+        return GDState(t=0, v=np.zeros_like(theta, dtype=float))
+
+    def update(g: Array, state: GDState) -> tuple[Direction, GDState]:
+        v = g if state.t == 0 else beta * state.v + keep * g  # torch starts the buffer at g_0
+        m = g + beta * v if nesterov else v
+        return Direction(m, np.ones_like(m)), GDState(state.t + 1, v)
+
+    hyper = {"momentum": momentum, "dampening": dampening, "nesterov": nesterov}
+    return Optimizer(init, update, "gd", hyper)

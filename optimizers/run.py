@@ -1,0 +1,227 @@
+"""The runner: the one place where θ changes, θ ← θ − (η_t / σ_t) · m_t (lecture §6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizers.base import Array, Optimizer, check_int, check_number, check_positive
+
+MAX_STEPS = 1_000_000
+MAX_CELLS = 20_000_000  # steps × runs: keeps a Trajectory under ~1.3 GB
+ESCAPE_RADIUS = 1e6
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """B runs of one optimizer on one surface, time-major: index [t, b].
+
+    theta, loss and grad have T+1 rows (t = 0 is the start); lr, m and sigma have T rows
+    (the values used for the step t → t+1). `grad` is the exact gradient ∇f(θ_t), also when
+    the runs stepped with noisy or mini-batch gradients. A run that overflowed or left the
+    escape radius at step k has diverged_at = k and NaN in rows k… of theta, loss and grad
+    (−1 when it never diverged).
+    """
+
+    theta: Array  # (T+1, B, 2)
+    loss: Array  # (T+1, B)
+    grad: Array  # (T+1, B, 2)
+    lr: Array  # (T, B)  η_t
+    m: Array  # (T, B, 2)
+    sigma: Array  # (T, B, 2)
+    diverged_at: NDArray[np.int_]  # (B,)
+    labels: tuple[str, ...] = ()
+
+    @property
+    def steps(self) -> int:
+        return self.lr.shape[0]
+
+    @property
+    def batch(self) -> int:
+        return self.theta.shape[1]
+
+    @property
+    def grad_norm(self) -> Array:
+        """‖∇f(θ_t)‖, shape (T+1, B) (lecture §1)."""
+        return np.hypot(self.grad[..., 0], self.grad[..., 1])
+
+    @property
+    def effective_lr(self) -> Array:
+        """η_t / σ_t per parameter, shape (T, B, 2) (lecture §3, §7)."""
+        return self.lr[..., None] / self.sigma
+
+    @property
+    def diverged(self) -> NDArray[np.bool_]:
+        return self.diverged_at >= 0
+
+    def last(self) -> NDArray[np.int_]:
+        """Index of each run's last finite row of theta, shape (B,)."""
+        return np.where(self.diverged_at >= 0, self.diverged_at - 1, self.steps)
+
+
+def resolve_optimizer(optimizer: Optimizer | str) -> Optimizer:
+    """An Optimizer, or a registry name made with its default keyword arguments."""
+    if isinstance(optimizer, str):
+        from optimizers.registry import make_optimizer
+
+        return make_optimizer(optimizer)
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be an Optimizer or a registry name, got {optimizer!r}")
+    return optimizer
+
+
+def learning_rates(lr: Any, steps: int, batch: int) -> Array:
+    """η_t for every step and run, shape (T, B), from a float, a (B,) array or a schedule."""
+    if callable(lr):
+        t = np.arange(steps)[:, None]
+        with np.errstate(all="ignore"):
+            values = np.asarray(lr(t), dtype=float)
+        if values.ndim == 0 or values.shape[0] != steps:
+            values = np.broadcast_to(values, (steps, 1) if values.ndim < 2 else values.shape)
+        check_number("lr schedule values", values, low=0.0)
+        if values.ndim == 1:
+            values = values[:, None]
+    else:
+        check_positive("lr", lr)
+        values = np.asarray(lr, dtype=float)
+        if values.ndim > 1:
+            raise ValueError(f"lr must be a float, a 1-D array (one per run) or a schedule, got shape {values.shape}")
+        values = values[None, :] if values.ndim == 1 else values[None, None]
+    try:
+        return np.ascontiguousarray(np.broadcast_to(values, (steps, batch)))
+    except ValueError:
+        raise ValueError(f"lr describes {values.shape[-1]} runs but the batch has {batch}") from None
+
+
+def batch_size_of(*sizes: int) -> int:
+    """The common batch size B of several argument sizes (each 1 or B)."""
+    big = {s for s in sizes if s != 1}
+    if len(big) > 1:
+        raise ValueError(f"batched arguments disagree on the number of runs: sizes {sorted(big)}")
+    return big.pop() if big else 1
+
+
+def starting_points(surface, start: Any) -> Array:
+    """θ_0 as an array of shape (B, 2): the surface's default, one point, or one per run."""
+    theta = np.asarray(surface.start if start is None else start, dtype=float)
+    if theta.ndim == 1:
+        theta = theta[None]
+    if theta.ndim != 2 or theta.shape[1] != 2:
+        raise ValueError(f"start must be a point (x, y) or an array of shape (B, 2), got shape {theta.shape}")
+    check_number("start", theta, low=-ESCAPE_RADIUS, high=ESCAPE_RADIUS)
+    return theta
+
+
+def check_run_args(surface, steps, grad_noise, batch_size, seed) -> None:
+    check_int("steps", steps, low=1, high=MAX_STEPS)
+    check_number("grad_noise", grad_noise, low=0.0)
+    check_int("seed", seed, low=0, high=2**63 - 1)
+    if batch_size is not None:
+        if not surface.n_data:
+            raise ValueError(f"batch_size needs a data-defined surface (like 'regression'); {surface.name!r} has no data, so use batch_size=None")
+        check_int("batch_size", batch_size, low=1, high=surface.n_data)
+
+
+def run(
+    surface,
+    optimizer: Optimizer | str,
+    *,
+    lr: float | Array | Callable,
+    steps: int,
+    start: Any = None,
+    grad_noise: float | Array = 0.0,
+    batch_size: int | None = None,
+    seed: int = 0,
+    escape_radius: float = ESCAPE_RADIUS,
+    labels: tuple[str, ...] = (),
+) -> Trajectory:
+    """Run B configurations of `optimizer` on `surface` together, in one vectorized loop.
+
+    Each step, with g_t the gradient at θ_t (exact, mini-batch, and/or with Gaussian noise of
+    standard deviation `grad_noise` added), the optimizer proposes Direction(m_t, σ_t) and
+
+        θ_{t+1} = θ_t − (η_t / σ_t) · m_t
+
+    Args:
+      surface: a `surfaces.Surface`.
+      optimizer: an `Optimizer` (its hyperparameters may be (B,) arrays) or a registry name.
+      lr: η — a float, a (B,) array (one per run), or a schedule t → η_t.
+      steps: T, the number of updates (1 … 1,000,000).
+      start: θ_0 as (x, y) or (B, 2); defaults to the surface's start.
+      grad_noise: standard deviation of Gaussian noise added to g (float or (B,) array).
+      batch_size: samples per mini-batch gradient (data-defined surfaces only).
+      seed: the only source of randomness.
+      escape_radius: a run whose |θ| exceeds it (or overflows) is stopped as diverged.
+    """
+    optimizer = resolve_optimizer(optimizer)
+    check_run_args(surface, steps, grad_noise, batch_size, seed)
+    check_positive("escape_radius", escape_radius)
+    theta = starting_points(surface, start)
+    noise = np.asarray(grad_noise, dtype=float)
+    B = batch_size_of(len(theta), optimizer.batch, np.size(lr) if not callable(lr) else 1, noise.size)
+    eta = learning_rates(lr, steps, B)
+    if callable(lr) and eta.shape[1] != B:
+        B = batch_size_of(B, eta.shape[1])
+    theta = np.array(np.broadcast_to(theta, (B, 2)))
+    noise = noise.reshape(-1, 1) if noise.ndim else float(noise)
+    rng = np.random.default_rng(seed)
+
+    T = steps
+    if T * B > MAX_CELLS:
+        raise ValueError(f"steps × runs must be at most {MAX_CELLS:,}, got {T:,} × {B}")
+    thetas = np.full((T + 1, B, 2), np.nan)
+    ms = np.full((T, B, 2), np.nan)
+    sigmas = np.full((T, B, 2), np.nan)
+    diverged_at = np.full(B, -1)
+    eta_col = eta[..., None]  # (T, B, 1) so that each step broadcasts against (B, 2)
+    thetas[0] = theta
+    noisy = bool(np.any(noise))
+    grad = surface.grad
+
+    with np.errstate(all="ignore"):  # divergence is data, not a warning storm
+        state = optimizer.init(theta)
+        for t in range(T):
+            if batch_size is None:
+                g = grad(theta)
+            else:
+                g = surface.sample_grad(theta, rng, batch_size)
+            if noisy:
+                g = g + noise * rng.standard_normal(g.shape)
+            direction, state = optimizer.update(g, state)
+            m, sigma = direction
+            theta = theta - eta_col[t] * m / sigma  # the lecture's rule: the only line that moves θ
+            ms[t] = m
+            sigmas[t] = sigma
+            if not np.abs(theta).max() <= escape_radius:  # also catches NaN and ±inf
+                bad = ~(np.abs(theta) <= escape_radius).all(axis=1) & (diverged_at < 0)
+                diverged_at[bad] = t + 1
+                theta[diverged_at >= 0] = np.nan  # a stopped run stays NaN (and so does its state)
+                if (diverged_at >= 0).all():
+                    break
+            thetas[t + 1] = theta
+
+        loss = surface.f(thetas)
+        grads = surface.grad(thetas)
+        late = ~np.isfinite(loss) & (diverged_at < 0)[None, :]
+        if late.any():  # θ finite but f or ∇f overflowed: diverged there too
+            first = np.where(late.any(axis=0), late.argmax(axis=0), -1)
+            diverged_at = np.where(first >= 0, first, diverged_at)
+        rows = np.arange(T + 1)[:, None]
+        gone = (diverged_at >= 0)[None, :] & (rows >= diverged_at[None, :])
+        thetas[gone] = np.nan
+        loss = np.where(gone, np.nan, loss)
+        grads[gone] = np.nan
+
+    return Trajectory(
+        theta=thetas,
+        loss=loss,
+        grad=grads,
+        lr=eta,
+        m=ms,
+        sigma=sigmas,
+        diverged_at=diverged_at,
+        labels=tuple(labels),
+    )

@@ -1,0 +1,455 @@
+"""Fixtures for the real-browser test: JupyterLab + headless Debian Chromium + Playwright.
+
+One JupyterLab server (127.0.0.1, free port, random token, isolated Jupyter/IPython dirs)
+serves a temporary *copy* of the repository's ``notebooks/`` folder, so nothing the test
+produces (GIFs, checkpoints, kernel outputs) lands in the repository. One Chromium is started
+by Playwright with ``executable_path=/usr/bin/chromium`` (Playwright never downloads a
+browser here). Both are stopped by their process ids -- SIGTERM first, then SIGKILL of their
+process groups and of any descendant still alive -- even when a test fails.
+
+Screenshots and logs go to a temporary folder; its path is printed in the report of a
+failing test (and in the captured output of every test).
+
+Environment knobs (for development only):
+  LOSSVIZ_CHROMIUM            path of the Chromium binary (default /usr/bin/chromium)
+  LOSSVIZ_BROWSER_NOTEBOOKS   folder to serve instead of the repository's notebooks/
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LOSSVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--disable-extensions", "--mute-audio",
+    "--force-device-scale-factor=1",
+]
+VIEWPORT = {"width": 1500, "height": 1100}
+LAB_START_TIMEOUT = 90        # s; JupyterLab needs 3-5 s on 2 cores, much more under load
+
+
+# --------------------------------------------------------------------------- processes
+
+def _children_map() -> dict[int, list[int]]:
+    """ppid -> [pid] for every process we can see (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+        except OSError:
+            continue
+        # the command name (field 2) may contain spaces and parentheses: split after the last ')'
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def descendants(pid: int) -> list[int]:
+    """All processes below `pid` (children first-level first)."""
+    children, out, todo = _children_map(), [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().decode(errors="replace").rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")        # a zombie has already exited
+    except OSError:
+        return False
+
+
+def _kill_pid_and_group(pid: int) -> None:
+    """SIGKILL `pid`, and its process group when it leads one (never our own group)."""
+    try:
+        if os.getpgid(pid) == pid and pid != os.getpgrp():
+            os.killpg(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_pids(pids: list[int], graceful, timeout: float = 20.0) -> list[int]:
+    """Try `graceful()`, wait up to `timeout` s for `pids` to exit, then SIGKILL (by pid and,
+    for group leaders, by process group) whatever is still alive. Returns the pids killed."""
+    try:
+        graceful()
+    except Exception as exc:                               # noqa: BLE001 -- we kill below
+        print(f"[browser-test] graceful stop failed: {exc!r}", file=sys.stderr)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    killed = [p for p in pids if _alive(p)]
+    for p in killed:
+        _kill_pid_and_group(p)
+    return killed
+
+
+def stop_process_tree(pid: int, graceful, timeout: float = 20.0) -> list[int]:
+    """Stop the process `pid` and everything it started. The descendants are recorded first:
+    kernels run in their own sessions, so a process-group kill alone would miss them."""
+    return stop_pids([pid, *descendants(pid)], graceful, timeout)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"real-browser test needs Chromium at {CHROMIUM} "
+                    "(Debian: apt-get install -y chromium); .ci/run installs it")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    """Folder for screenshots, canvas images and logs (kept by pytest for the last 3 runs)."""
+    return tmp_path_factory.mktemp("lossviz-browser-artifacts")
+
+
+@pytest.fixture(scope="session")
+def served_dir(tmp_path_factory) -> Path:
+    """A temporary copy of notebooks/ -- JupyterLab's root; outputs never touch the repo."""
+    src = Path(os.environ.get("LOSSVIZ_BROWSER_NOTEBOOKS", REPO / "notebooks"))
+    if not src.is_dir():
+        pytest.fail(f"notebook folder {src} does not exist")
+    dst = tmp_path_factory.mktemp("served") / "notebooks"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.gif", "*.mp4"))
+    return dst
+
+
+@pytest.fixture(scope="session")
+def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
+    """Start JupyterLab serving `served_dir`; yield {"url", "token", "pid", "root", "log"}."""
+    tmp = tmp_path_factory.mktemp("jupyter")
+    (tmp / "config" / "labconfig").mkdir(parents=True)
+    # the "get notified about Jupyter news?" toast ignores --LabApp.news_url=None
+    (tmp / "config" / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        JUPYTER_DATA_DIR=str(tmp / "data"), JUPYTER_PLATFORM_DIRS="1",
+        IPYTHONDIR=str(tmp / "ipython"), PYTHONUNBUFFERED="1",
+    )
+    env.pop("JUPYTER_PATH", None)
+    env.pop("MPLBACKEND", None)                     # let %matplotlib widget decide
+    port, token = _free_port(), secrets.token_hex(24)
+    jupyter_lab = Path(sys.executable).with_name("jupyter-lab")
+    cmd = [str(jupyter_lab) if jupyter_lab.exists() else sys.executable, *([] if jupyter_lab.exists()
+           else ["-m", "jupyterlab"]),
+           "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served_dir}",
+           "--ServerApp.open_browser=False", "--ServerApp.disable_check_xsrf=False",
+           "--LabApp.expose_app_in_browser=True",             # window.jupyterapp
+           f"--LabApp.workspaces_dir={tmp / 'workspaces'}",  # no restored tabs
+           "--LabApp.news_url=None",                          # closed network
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--MappingKernelManager.cull_idle_timeout=0"]
+    if os.geteuid() == 0:                                     # CI runs as root
+        cmd.append("--allow-root")
+    log_path = artifacts / "jupyterlab.log"
+    log = open(log_path, "w")
+    # own session/process group: the group can be killed without touching pytest's
+    proc = subprocess.Popen(cmd, env=env, cwd=served_dir, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def graceful():                  # SIGTERM: the server shuts its kernels down itself
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+
+    try:
+        t0, deadline = time.monotonic(), time.monotonic() + LAB_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter lab not ready after {LAB_START_TIMEOUT} s")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        print(f"[browser-test] jupyter lab pid {proc.pid} on {url} "
+              f"ready in {time.monotonic() - t0:.1f} s")
+        yield {"url": url, "token": token, "pid": proc.pid, "root": served_dir, "log": log_path}
+    except RuntimeError as exc:
+        log.flush()
+        pytest.fail(f"{exc}; log {log_path}:\n{log_path.read_text()[-4000:]}")
+    finally:
+        killed = stop_process_tree(proc.pid, graceful)
+        if proc.poll() is None:
+            proc.wait(timeout=5)
+        log.close()
+        if killed:
+            print(f"[browser-test] SIGKILLed leftover jupyter processes {killed}", file=sys.stderr)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Headless Chromium launched by Playwright; stopped by pid (and process group) at the end."""
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    b = None
+    try:
+        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS,
+                               timeout=60_000)
+        # Playwright spawns Chromium detached (its own process group) below its node driver
+        print(f"[browser-test] chromium {b.version} pid(s) {_chromium_pids(group_leaders=True)}")
+        yield b
+    finally:
+        pids = _chromium_pids()
+        killed = stop_pids(pids, b.close if b is not None else (lambda: None), timeout=10)
+        if killed:
+            print(f"[browser-test] SIGKILLed leftover chromium processes {killed}", file=sys.stderr)
+        pw.stop()
+
+
+def _chromium_pids(group_leaders: bool = False) -> list[int]:
+    """Chromium processes below this pytest process (started by Playwright's driver)."""
+    return [p for p in descendants(os.getpid()) if "chrom" in _cmdline(p).split(" ", 1)[0]
+            and (not group_leaders or _is_group_leader(p))]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _is_group_leader(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return False
+
+
+@pytest.fixture
+def lab_page(browser, lab, artifacts, request):
+    """A fresh browser context + page, wrapped in `LabPage` (helpers for the tests)."""
+    ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    ctx.set_default_timeout(30_000)
+    page = ctx.new_page()
+    lp = LabPage(page, lab, artifacts, request.node.name)
+    request.node._lv_artifacts = artifacts
+    try:
+        yield lp
+    finally:
+        rep = getattr(request.node, "rep_call", None)
+        if rep is None or rep.failed:
+            try:
+                lp.screenshot("FAILED")
+            except Exception as exc:                           # noqa: BLE001
+                print(f"[browser-test] no failure screenshot: {exc!r}", file=sys.stderr)
+            (artifacts / "console.log").write_text("\n".join(lp.console))
+        try:
+            ctx.close()
+        except Exception:                                      # noqa: BLE001 -- browser fixture kills
+            pass
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+    folder = getattr(item, "_lv_artifacts", None)
+    if folder is not None and rep.failed:
+        rep.sections.append(("lossviz browser artifacts",
+                             f"screenshots, canvas images and logs are in {folder}"))
+
+
+# --------------------------------------------------------------------------- page helpers
+
+class LabPage:
+    """A JupyterLab page plus the helpers the browser test needs."""
+
+    def __init__(self, page, lab, artifacts: Path, name: str):
+        self.page, self.lab, self.artifacts, self.name = page, lab, artifacts, name
+        self.console: list[str] = []
+        self.page_errors: list[str] = []
+        self._n = 0
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: (self.page_errors.append(str(e)),
+                                        self.console.append(f"pageerror: {e}")))
+
+    # ---- notebook
+    def open_notebook(self, name: str, timeout: float = 90):
+        lab = self.lab
+        self.page.goto(f"{lab['url']}/lab/tree/{name}?token={lab['token']}&reset",
+                       timeout=timeout * 1000)
+        self.page.wait_for_selector(".jp-Notebook", timeout=timeout * 1000)
+        # keep a handle on the notebook panel: currentWidget changes with focus
+        self.page.wait_for_function(
+            """(name) => { const a = window.jupyterapp; const w = a && a.shell.currentWidget;
+                   const k = w && w.sessionContext && w.sessionContext.session
+                             && w.sessionContext.session.kernel;
+                   if (k && k.status === 'idle' && w.context.path.endsWith(name)) {
+                       window.__lvPanel = w; return true; }
+                   return false; }""", arg=name, timeout=timeout * 1000)
+
+    def run_all_cells(self):
+        self.page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    def wait_kernel_idle(self, timeout: float = 120):
+        """Kernel idle and no cell waiting to run ([*])."""
+        self.page.wait_for_function(
+            """() => { const w = window.__lvPanel;
+                   const k = w.sessionContext.session && w.sessionContext.session.kernel;
+                   const busy = [...w.node.querySelectorAll('.jp-InputPrompt')]
+                       .some(e => e.textContent.includes('*'));
+                   return k && k.status === 'idle' && !busy; }""", timeout=timeout * 1000)
+
+    def cell_errors(self) -> list[str]:
+        return self.page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
+            ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").all_inner_texts()
+
+    def kernel_exec(self, code: str, timeout: float = 30) -> str:
+        """Run `code` in the notebook's kernel (not shown in the notebook) and return stdout.
+
+        Used only to read geometry (where the contour axes are) -- never to drive widgets."""
+        res = self.page.evaluate(
+            """async (code) => {
+                const k = window.__lvPanel.sessionContext.session.kernel;
+                const fut = k.requestExecute({code, silent: false, store_history: false,
+                                              allow_stdin: false}, true);
+                let out = '', err = null;
+                fut.onIOPub = (msg) => {
+                    const t = msg.header.msg_type;
+                    if (t === 'stream') out += msg.content.text;
+                    if (t === 'error') err = msg.content.ename + ': ' + msg.content.evalue;
+                };
+                await fut.done;
+                return {out, err}; }""", code)
+        if res["err"]:
+            raise AssertionError(f"kernel code failed: {res['err']}\n{code}")
+        return res["out"]
+
+    # ---- DOM
+    def text(self, selector: str) -> str:
+        return self.page.locator(selector).first.inner_text()
+
+    def wait_text(self, selector: str, predicate_js: str, arg=None, timeout: float = 30):
+        """Wait until `predicate_js` (a JS expression of `t`, the element's textContent, and
+        `arg`) is true for the first element matching `selector`; return the text."""
+        self.page.wait_for_function(
+            f"""([sel, arg]) => {{ const e = document.querySelector(sel);
+                    if (!e) return false; const t = e.textContent; return ({predicate_js}); }}""",
+            arg=[selector, arg], timeout=timeout * 1000)
+        return self.page.locator(selector).first.text_content()
+
+    # ---- pixels
+    def canvas_pixels(self, selector: str):
+        """The plot's exact pixels from the DOM (canvas.toDataURL), not a screenshot: overlays,
+        focus rings and scroll position cannot leak in. None while the canvas is blank."""
+        from PIL import Image
+
+        url = self.page.locator(selector).first.evaluate("e => e.toDataURL('image/png')")
+        assert url.startswith("data:image/png;base64,"), url[:60]
+        img = Image.open(BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA")
+        if img.getchannel("A").getextrema()[1] == 0:     # canvas exists before the first frame
+            return None
+        return img.convert("RGB")
+
+    @staticmethod
+    def changed(a, b) -> int:
+        """Number of pixels whose grey-level difference exceeds 16 (-1 if one is missing)."""
+        from PIL import ImageChops
+
+        if a is None or b is None:
+            return -1
+        if a.size != b.size:
+            return a.size[0] * a.size[1]
+        return sum(ImageChops.difference(a, b).convert("L").histogram()[17:])
+
+    def settled_pixels(self, selector: str, timeout: float = 30, quiet: float = 0.6):
+        """Wait until the canvas is drawn (not transparent) and unchanged for `quiet` s."""
+        deadline, last, last_t = time.monotonic() + timeout, None, 0.0
+        while time.monotonic() < deadline:
+            cur = self.canvas_pixels(selector)
+            now = time.monotonic()
+            if cur is None or last is None or self.changed(cur, last) != 0:
+                last, last_t = cur, now
+            elif now - last_t >= quiet:
+                return cur
+            time.sleep(0.15)
+        raise AssertionError(f"canvas {selector} never settled within {timeout} s")
+
+    def wait_pixels_change(self, selector: str, before, timeout: float = 30, min_pixels: int = 1):
+        deadline, n = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline:
+            n = self.changed(before, self.canvas_pixels(selector))
+            if n >= min_pixels:
+                return n
+            time.sleep(0.15)
+        return n
+
+    def kernel_busy(self) -> bool:
+        return self.page.evaluate(
+            """() => { const s = window.__lvPanel.sessionContext.session;
+                       return !(s && s.kernel && s.kernel.status === 'idle'); }""")
+
+    def quiesce(self, canvas: str, status: str, timeout: float = 45, quiet: float = 0.8):
+        """Wait until the kernel is idle and neither the status text nor the canvas pixels have
+        changed for `quiet` seconds (widget messages are sent one after another, so a single
+        'idle' can be seen between two of them). Returns (status text, pixels)."""
+        deadline = time.monotonic() + timeout
+        last = None
+        since = time.monotonic()
+        while time.monotonic() < deadline:
+            cur = (self.kernel_busy(), self.text(status), self.canvas_pixels(canvas))
+            now = time.monotonic()
+            same = (last is not None and not cur[0] and cur[1] == last[1]
+                    and cur[2] is not None and self.changed(cur[2], last[2]) == 0)
+            if not same:
+                last, since = cur, now
+            elif now - since >= quiet:
+                return cur[1], cur[2]
+            time.sleep(0.15)
+        raise AssertionError(f"page never became quiet within {timeout} s "
+                             f"(status now {self.text(status)!r})")
+
+    def save_image(self, img, label: str):
+        if img is not None:
+            img.save(self.artifacts / f"{self.name}-{label}.png")
+
+    def screenshot(self, label: str) -> Path:
+        self._n += 1
+        path = self.artifacts / f"{self.name}-{self._n:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=False)
+        return path
