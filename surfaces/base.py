@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,6 +47,8 @@ class Surface:
         samples without replacement."""
         if self.batch_grad is None:
             raise ValueError(f"surface {self.name!r} has no data, so batch_size must be None")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= self.n_data:
+            raise ValueError(f"batch_size must be an integer in [1, {self.n_data}] (the number of data points), got {batch_size!r}")
         lead = p.shape[:-1]
         idx = np.argsort(rng.random((*lead, self.n_data)), axis=-1)[..., :batch_size]
         return self.batch_grad(p, idx)
@@ -65,8 +68,34 @@ def xy(p: Array) -> tuple[Array, Array]:
 
 def pack(gx: Array, gy: Array) -> Array:
     """Stack two coordinate arrays back into shape (..., 2)."""
-    gx, gy = np.broadcast_arrays(gx, gy)
+    gx, gy = np.asarray(gx), np.asarray(gy)
+    if gx.shape != gy.shape:  # a constant component, e.g. ∂f/∂y = 0
+        gx, gy = np.broadcast_arrays(gx, gy)
     out = np.empty(gx.shape + (2,))
     out[..., 0] = gx
     out[..., 1] = gy
     return out
+
+
+def check_param(
+    factory: str,
+    name: str,
+    value: Any,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    integer: bool = False,
+) -> float:
+    """`value` as a float (or int), or a ValueError naming the factory, the parameter and its range."""
+    kind = "an integer" if integer else "a finite number"
+    where = f"{'(' if low_open or low == -math.inf else '['}{low:g}, {high:g}{')' if high == math.inf else ']'}"
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    if ok and integer:
+        ok = float(value).is_integer()
+    if ok:
+        v = float(value)
+        ok = math.isfinite(v) and (v > low if low_open else v >= low) and v <= high
+    if not ok:
+        raise ValueError(f"{factory}: {name} must be {kind} in {where}, got {value!r}")
+    return int(value) if integer else float(value)

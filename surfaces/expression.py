@@ -1,0 +1,270 @@
+"""A surface typed by the user, e.g. expression("x**2 + 10*y**2"), with an exact gradient.
+
+The text is never passed to Python's eval as it is. It is first split into Python tokens and
+every token is checked against a short allow-list (numbers, x, y, pi, E, a few functions,
+arithmetic operators and parentheses). Only then does sympy parse it (sympy is imported
+lazily), differentiate it symbolically, and turn f and ∇f into numpy functions.
+"""
+
+from __future__ import annotations
+
+import io
+import keyword
+import math
+import re
+import tokenize
+from typing import Any
+
+import numpy as np
+
+from surfaces.base import Array, Surface, pack, xy
+
+FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh")
+CONSTANTS = ("pi", "E")
+VARIABLES = ("x", "y")
+OPERATORS = {"+", "-", "*", "/", "**", "^", "(", ")"}
+MAX_LENGTH = 500
+MAX_EXPONENT = 1000  # sympy computes number**number exactly: 9**9**9 would never finish
+NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+HINTS = {"e": "use E or exp(...)", "ln": "use log(...)", "X": "use lower-case x", "Y": "use lower-case y"}
+
+DEFAULT_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
+
+
+def expression(text: str, *, bounds: Any = DEFAULT_BOUNDS, start: Any = None) -> Surface:
+    """A Surface for the formula `text` in x and y, with its exact symbolic gradient.
+
+    Allowed: numbers, x, y, the constants pi and E, the functions sin cos tan exp log sqrt
+    abs tanh, + − * / and ** (or ^) and parentheses; "2x" means 2*x.
+
+    Args:
+      text: the formula, e.g. "x**2 + 10*y**2" or "sin(x) * cos(y)".
+      bounds: ((x_min, x_max), (y_min, y_max)), the plotting window; f must be finite
+        and real on it.
+      start: θ_0 = (x, y); by default a point in the upper-left part of the window.
+
+    Raises:
+      ValueError: the text is not a formula in x and y that this function accepts; the
+        message names the problem (an unknown name, a syntax error, a complex or infinite
+        value, …).
+    """
+    bounds = _check_bounds(bounds)
+    (x0, x1), (y0, y1) = bounds
+    if start is None:
+        theta0 = (x0 + 0.25 * (x1 - x0), y0 + 0.75 * (y1 - y0))
+    else:
+        theta0 = _check_point("start", start)
+    source = _check_tokens(text)
+
+    import sympy  # lazily: only user formulas need it
+
+    x, y = sympy.symbols("x y", real=True)
+    expr = _parse(source, x, y)
+    gx, gy = sympy.diff(expr, x), sympy.diff(expr, y)
+    f_num = sympy.lambdify((x, y), expr, modules="numpy")
+    gx_num = sympy.lambdify((x, y), gx, modules="numpy")
+    gy_num = sympy.lambdify((x, y), gy, modules="numpy")
+
+    def f(p: Array) -> Array:
+        px, py = xy(p)
+        with np.errstate(all="ignore"):  # NaN or ±inf outside the formula's domain is data, not a warning
+            return _real(f_num(px, py), px.shape)
+
+    def grad(p: Array) -> Array:
+        px, py = xy(p)
+        with np.errstate(all="ignore"):
+            return pack(_real(gx_num(px, py), px.shape), _real(gy_num(px, py), px.shape))
+
+    _check_finite(text, f, grad, bounds, theta0)
+    return Surface(
+        name="expression",
+        f=f,
+        grad=grad,
+        bounds=bounds,
+        start=theta0,
+        formula=f"${sympy.latex(expr)}$",
+        description=f"user formula f(x, y) = {text.strip()}",
+        params={"text": text, "bounds": bounds, "start": None if start is None else theta0},
+    )
+
+
+def _check_tokens(text: Any) -> str:
+    """The text with ^ as written, once every token is on the allow-list; else ValueError."""
+    if not isinstance(text, str):
+        raise ValueError(f"the formula must be a string, got {type(text).__name__}")
+    source = text.strip()
+    if not source:
+        raise ValueError("the formula is empty: type an expression in x and y, e.g. x**2 + 10*y**2")
+    if len(source) > MAX_LENGTH:
+        raise ValueError(f"the formula is too long ({len(source)} characters, at most {MAX_LENGTH})")
+    if "\n" in source or "\r" in source:
+        raise ValueError("the formula must fit on one line")
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError) as err:
+        raise ValueError(f"could not read the formula {source!r}: {_reason(err)}") from None
+    allowed = ", ".join(FUNCTIONS)
+    for i, tok in enumerate(tokens):
+        kind, s = tok.type, tok.string
+        if kind in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER):
+            continue
+        if kind == tokenize.NAME:
+            if s in VARIABLES or s in CONSTANTS:
+                continue
+            if s in FUNCTIONS:
+                following = tokens[i + 1].string if i + 1 < len(tokens) else ""
+                if following != "(":
+                    raise ValueError(f"the function {s} must be called with parentheses, like {s}(x)")
+                continue
+            if keyword.iskeyword(s):
+                raise ValueError(f"the Python keyword {s!r} is not allowed in a formula")
+            hint = HINTS.get(s, f"the formula may use x and y, the constants pi and E, and the functions {allowed}")
+            raise ValueError(f"unknown name {s!r} in the formula ({hint})")
+        if kind == tokenize.NUMBER:
+            if not NUMBER.fullmatch(s):
+                raise ValueError(f"the number {s!r} is not allowed: write plain decimal numbers like 2, 0.5 or 1e-3")
+            if i > 0 and tokens[i - 1].type == tokenize.NUMBER:
+                raise ValueError(f"two numbers in a row ({tokens[i - 1].string} {s}): put an operator between them")
+            continue
+        if kind == tokenize.OP and s in OPERATORS:
+            continue
+        raise ValueError(f"{s!r} is not allowed in a formula (use numbers, x, y, + - * / ** ^ and parentheses)")
+    return source
+
+
+def _parse(source: str, x: Any, y: Any) -> Any:
+    """The sympy expression for the (already checked) text."""
+    import sympy
+    from sympy.parsing.sympy_parser import (
+        convert_xor,
+        implicit_multiplication,
+        parse_expr,
+        standard_transformations,
+    )
+
+    local_dict = {
+        "x": x,
+        "y": y,
+        "pi": sympy.pi,
+        "E": sympy.E,
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "tan": sympy.tan,
+        "exp": sympy.exp,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "abs": sympy.Abs,
+        "tanh": sympy.tanh,
+    }
+    # only what sympy's own transformations emit; no builtins reachable from the text
+    global_dict = {
+        "__builtins__": {},
+        "Add": sympy.Add,
+        "Mul": sympy.Mul,
+        "Pow": sympy.Pow,
+        "Integer": sympy.Integer,
+        "Float": sympy.Float,
+        "Rational": sympy.Rational,
+        "Symbol": sympy.Symbol,
+    }
+    transformations = standard_transformations + (implicit_multiplication, convert_xor)
+
+    def parse(evaluate: bool) -> Any:
+        try:
+            return parse_expr(
+                source,
+                local_dict=dict(local_dict),
+                global_dict=dict(global_dict),
+                transformations=transformations,
+                evaluate=evaluate,
+            )
+        except Exception as err:  # whatever sympy raises, the user sees one clear message
+            raise ValueError(f"could not read the formula {source!r}: {_reason(err)}") from None
+
+    lazy = parse(evaluate=False)
+    if not isinstance(lazy, sympy.Expr):
+        raise ValueError(f"the formula {source!r} is not an expression in x and y")
+    for power in lazy.atoms(sympy.Pow):
+        if power.base.is_zero and power.exp.is_negative:
+            raise ValueError(f"the formula {source!r} divides by zero")
+        if power.base.is_number and power.exp.is_number:
+            # checked in floating point (mpmath) before sympy computes it exactly
+            try:
+                ok = abs(float(power.exp.evalf(15))) <= MAX_EXPONENT and abs(complex(power.evalf(15))) <= 1e300
+            except (TypeError, ValueError, OverflowError):
+                ok = False
+            if not ok:
+                raise ValueError(
+                    f"the number {power} is out of range (a number raised to a number may have an exponent "
+                    f"up to ±{MAX_EXPONENT} and must stay below 1e300)"
+                )
+    expr = parse(evaluate=True)
+    if expr.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
+        raise ValueError(f"the formula {source!r} is not finite (it simplifies to {expr}; a division by zero?)")
+    if expr.has(sympy.I):
+        raise ValueError(f"the formula {source!r} has complex values (it simplifies to {expr}); it must be real")
+    return expr
+
+
+def _real(value: Any, shape: tuple[int, ...]) -> Array:
+    """A float array of `shape`, also when the formula (or a derivative) is a constant.
+
+    Where numpy returns a complex number (a root of a negative number, say) the formula has
+    no real value: NaN.
+    """
+    value = np.asarray(value)
+    if np.iscomplexobj(value):
+        value = np.where(value.imag == 0, value.real, np.nan)
+    return np.array(np.broadcast_to(value.astype(float, copy=False), shape))
+
+
+def _check_finite(text: str, f: Any, grad: Any, bounds: Any, start: tuple[float, float]) -> None:
+    """f must be finite (so real) on a grid over the window, and f and ∇f at the start."""
+    (x0, x1), (y0, y1) = bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, 41), np.linspace(y0, y1, 41))
+    grid = np.stack([X, Y], axis=-1)
+    try:
+        Z = f(grid)
+        g0 = grad(np.asarray(start, dtype=float))
+        z0 = f(np.asarray(start, dtype=float))
+    except (ArithmeticError, TypeError, ValueError) as err:  # e.g. a number numpy cannot hold
+        raise ValueError(f"the formula {text.strip()!r} cannot be evaluated as a real number: {_reason(err)}") from None
+    bad = ~np.isfinite(Z)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(
+            f"the formula {text.strip()!r} is not finite and real on the whole window {bounds}: "
+            f"f({X[i, j]:g}, {Y[i, j]:g}) = {Z[i, j]} (choose bounds inside its domain)"
+        )
+    if not (np.isfinite(z0) and np.isfinite(g0).all()):
+        raise ValueError(f"the formula {text.strip()!r} or its gradient is not finite at the start {start}")
+
+
+def _check_bounds(bounds: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    try:
+        (x0, x1), (y0, y1) = bounds
+        box = ((float(x0), float(x1)), (float(y0), float(y1)))
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds must be ((x_min, x_max), (y_min, y_max)), got {bounds!r}") from None
+    for lo, hi in box:
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"bounds must be finite with min < max on each axis, got {bounds!r}")
+    return box
+
+
+def _check_point(name: str, point: Any) -> tuple[float, float]:
+    try:
+        px, py = point
+        p = (float(px), float(py))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a point (x, y), got {point!r}") from None
+    if not all(math.isfinite(v) for v in p):
+        raise ValueError(f"{name} must be a finite point (x, y), got {point!r}")
+    return p
+
+
+def _reason(err: BaseException) -> str:
+    msg = err.msg if isinstance(err, SyntaxError) and err.msg else str(err)
+    if isinstance(err, tokenize.TokenError) and err.args:
+        msg = str(err.args[0])
+    return msg.strip().splitlines()[0] if msg.strip() else type(err).__name__
