@@ -6,7 +6,7 @@ Labels use the lecture's notation (η learning rate, σ per-parameter scale, θ 
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 # One fixed colour per registry name (optimizers.OPTIMIZERS); variants of a family get a
 # related shade. Pure red is kept free for the divergence mark.
@@ -58,14 +58,14 @@ PANEL_TITLES: dict[str, str] = {
     "loss": "loss f(θ)",
     "grad_norm": "gradient norm ‖g‖",
     "effective_lr": "η/σ per parameter (θ₁ solid, θ₂ dashed)",
-    "lr": "learning rate η_t",
+    "lr": r"learning rate $\eta_t$",
 }
 
 PANEL_YLABELS: dict[str, str] = {
     "loss": "f(θ)",
     "grad_norm": "‖g‖",
     "effective_lr": "η/σ",
-    "lr": "η_t",
+    "lr": r"$\eta_t$",
 }
 
 STEP_LABEL = "step t"
@@ -83,6 +83,25 @@ def optimizer_of(label: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+def optimizer_color(name: str) -> str:
+    """The fixed colour of a registry name (or of the registry name a label starts with);
+    an unknown name gets the first fallback colour."""
+    key = name if name in COLORS else optimizer_of(name)
+    return COLORS[key] if key else FALLBACK_COLORS[0]
+
+
+def color_cycle() -> Iterator[str]:
+    """Spare colours for repeated optimizers: the fallback list, then endless new hues."""
+    yield from FALLBACK_COLORS
+    import colorsys
+
+    h = 0.0
+    while True:  # golden-ratio steps around the hue circle never repeat
+        h = (h + 0.618033988749895) % 1.0
+        r, g, b = colorsys.hsv_to_rgb(h, 0.75, 0.7)
+        yield f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+
+
 def colors_for(labels: Iterable[str], given: Mapping[str, str] | None = None) -> dict[str, str]:
     """A colour per run label: the given ones, else the optimizer's, never the same twice."""
     given = dict(given or {})
@@ -93,17 +112,17 @@ def colors_for(labels: Iterable[str], given: Mapping[str, str] | None = None) ->
         if label in given:
             out[label] = given[label]
             used.add(given[label])
-    spare = [c for c in FALLBACK_COLORS]
+    spare = color_cycle()
     for label in labels:
         if label in out:
             continue
         name = optimizer_of(label)
         color = COLORS.get(name) if name else None
-        if color is None or color in used:
-            color = next((c for c in spare if c not in used), None) or FALLBACK_COLORS[len(out) % len(FALLBACK_COLORS)]
+        while color is None or color in used:
+            color = next(spare)
         out[label] = color
         used.add(color)
-    return out
+    return {label: out[label] for label in labels}
 
 
 def mathtext(formula: str) -> str:

@@ -13,6 +13,7 @@ failing test (and in the captured output of every test).
 Environment knobs (for development only):
   LOSSVIZ_CHROMIUM            path of the Chromium binary (default /usr/bin/chromium)
   LOSSVIZ_BROWSER_NOTEBOOKS   folder to serve instead of the repository's notebooks/
+  LOSSVIZ_REQUIRE_BROWSER     if set (.ci/run sets it), a missing Chromium fails instead of skipping
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage", "--disable-extensions", "--mute-audio",
     "--force-device-scale-factor=1",
 ]
-VIEWPORT = {"width": 1500, "height": 1100}
+VIEWPORT = {"width": 1600, "height": 1200}
 LAB_START_TIMEOUT = 90        # s; JupyterLab needs 3-5 s on 2 cores, much more under load
 
 
@@ -114,6 +115,14 @@ def stop_process_tree(pid: int, graceful, timeout: float = 20.0) -> list[int]:
     return stop_pids([pid, *descendants(pid)], graceful, timeout)
 
 
+def _interrupt_on_sigterm():
+    """Turn SIGTERM (e.g. from `timeout` in .ci/run) into KeyboardInterrupt so that the
+    fixtures' `finally` blocks still stop JupyterLab and Chromium. Returns the old handler."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    return signal.signal(signal.SIGTERM, handler)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -125,6 +134,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        if os.environ.get("LOSSVIZ_REQUIRE_BROWSER"):        # set by .ci/run: never skip there
+            pytest.fail(f"LOSSVIZ_REQUIRE_BROWSER is set but {CHROMIUM} is missing")
         pytest.skip(f"real-browser test needs Chromium at {CHROMIUM} "
                     "(Debian: apt-get install -y chromium); .ci/run installs it")
     return CHROMIUM
@@ -164,19 +175,16 @@ def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
     env.pop("JUPYTER_PATH", None)
     env.pop("MPLBACKEND", None)                     # let %matplotlib widget decide
     port, token = _free_port(), secrets.token_hex(24)
-    jupyter_lab = Path(sys.executable).with_name("jupyter-lab")
-    cmd = [str(jupyter_lab) if jupyter_lab.exists() else sys.executable, *([] if jupyter_lab.exists()
-           else ["-m", "jupyterlab"]),
+    cmd = [sys.executable, "-m", "jupyterlab",                # the lab of this venv
            "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served_dir}",
-           "--ServerApp.open_browser=False", "--ServerApp.disable_check_xsrf=False",
            "--LabApp.expose_app_in_browser=True",             # window.jupyterapp
            f"--LabApp.workspaces_dir={tmp / 'workspaces'}",  # no restored tabs
            "--LabApp.news_url=None",                          # closed network
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--MappingKernelManager.cull_idle_timeout=0"]
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:                                     # CI runs as root
         cmd.append("--allow-root")
+    old_handler = _interrupt_on_sigterm()
     log_path = artifacts / "jupyterlab.log"
     log = open(log_path, "w")
     # own session/process group: the group can be killed without touching pytest's
@@ -214,6 +222,7 @@ def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
         log.close()
         if killed:
             print(f"[browser-test] SIGKILLed leftover jupyter processes {killed}", file=sys.stderr)
+        signal.signal(signal.SIGTERM, old_handler)
 
 
 @pytest.fixture(scope="session")
@@ -265,7 +274,6 @@ def lab_page(browser, lab, artifacts, request):
     ctx.set_default_timeout(30_000)
     page = ctx.new_page()
     lp = LabPage(page, lab, artifacts, request.node.name)
-    request.node._lv_artifacts = artifacts
     try:
         yield lp
     finally:
@@ -287,7 +295,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
-    folder = getattr(item, "_lv_artifacts", None)
+    folder = getattr(item, "funcargs", {}).get("artifacts")
     if folder is not None and rep.failed:
         rep.sections.append(("lossviz browser artifacts",
                              f"screenshots, canvas images and logs are in {folder}"))
@@ -321,25 +329,61 @@ class LabPage:
                    if (k && k.status === 'idle' && w.context.path.endsWith(name)) {
                        window.__lvPanel = w; return true; }
                    return false; }""", arg=name, timeout=timeout * 1000)
+        # more room for the widgets: fold the file browser away
+        self.page.evaluate("() => { const s = window.jupyterapp.shell;"
+                           " if (s.collapseLeft) s.collapseLeft(); }")
 
     def run_all_cells(self):
         self.page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
-    def wait_kernel_idle(self, timeout: float = 120):
-        """Kernel idle and no cell waiting to run ([*])."""
-        self.page.wait_for_function(
+    def cells_running(self) -> bool:
+        """Kernel busy, or a cell still queued/running (prompt [*])."""
+        return self.page.evaluate(
             """() => { const w = window.__lvPanel;
                    const k = w.sessionContext.session && w.sessionContext.session.kernel;
-                   const busy = [...w.node.querySelectorAll('.jp-InputPrompt')]
+                   const queued = [...w.node.querySelectorAll('.jp-InputPrompt')]
                        .some(e => e.textContent.includes('*'));
-                   return k && k.status === 'idle' && !busy; }""", timeout=timeout * 1000)
+                   return !(k && k.status === 'idle') || queued; }""")
+
+    def wait_kernel_idle(self, timeout: float = 120):
+        """Kernel idle and no cell waiting to run ([*])."""
+        deadline = time.monotonic() + timeout
+        while self.cells_running():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"notebook still running after {timeout} s")
+            time.sleep(0.1)
+
+    def wait_rendered(self, selector: str, timeout: float = 120, grace: float = 10):
+        """After run-all: wait for `selector` to be visible. Fail at once, with the traceback,
+        when a cell errors, and `grace` s after every cell finished without it."""
+        deadline = time.monotonic() + timeout
+        idle_since = None
+        loc = self.page.locator(selector).first
+        while True:
+            if loc.count() and loc.is_visible():
+                return
+            errors = self.cell_errors()
+            if errors:
+                raise AssertionError(f"a notebook cell failed:\n{errors[0][-3000:]}")
+            now = time.monotonic()
+            if self.cells_running():
+                idle_since = None
+            elif idle_since is None:
+                idle_since = now
+            elif now - idle_since > grace:
+                raise AssertionError(f"all cells ran but {selector!r} never appeared")
+            if now > deadline:
+                raise AssertionError(f"{selector!r} not visible after {timeout} s")
+            time.sleep(0.2)
 
     def cell_errors(self) -> list[str]:
-        return self.page.locator(
-            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
-            ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").all_inner_texts()
+        """Texts of error outputs (tracebacks) in the notebook."""
+        texts = self.page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        ).all_inner_texts()
+        return [t for t in texts if "Traceback" in t or "Error" in t]
 
-    def kernel_exec(self, code: str, timeout: float = 30) -> str:
+    def kernel_exec(self, code: str) -> str:
         """Run `code` in the notebook's kernel (not shown in the notebook) and return stdout.
 
         Used only to read geometry (where the contour axes are) -- never to drive widgets."""
@@ -365,13 +409,13 @@ class LabPage:
         return self.page.locator(selector).first.inner_text()
 
     def wait_text(self, selector: str, predicate_js: str, arg=None, timeout: float = 30):
-        """Wait until `predicate_js` (a JS expression of `t`, the element's textContent, and
-        `arg`) is true for the first element matching `selector`; return the text."""
+        """Wait until `predicate_js` (a JS expression of `t`, the element's innerText -- the
+        same text as `text()` -- and `arg`) holds for the first match of `selector`."""
         self.page.wait_for_function(
             f"""([sel, arg]) => {{ const e = document.querySelector(sel);
-                    if (!e) return false; const t = e.textContent; return ({predicate_js}); }}""",
+                    if (!e) return false; const t = e.innerText; return ({predicate_js}); }}""",
             arg=[selector, arg], timeout=timeout * 1000)
-        return self.page.locator(selector).first.text_content()
+        return self.text(selector)
 
     # ---- pixels
     def canvas_pixels(self, selector: str):
@@ -396,28 +440,6 @@ class LabPage:
         if a.size != b.size:
             return a.size[0] * a.size[1]
         return sum(ImageChops.difference(a, b).convert("L").histogram()[17:])
-
-    def settled_pixels(self, selector: str, timeout: float = 30, quiet: float = 0.6):
-        """Wait until the canvas is drawn (not transparent) and unchanged for `quiet` s."""
-        deadline, last, last_t = time.monotonic() + timeout, None, 0.0
-        while time.monotonic() < deadline:
-            cur = self.canvas_pixels(selector)
-            now = time.monotonic()
-            if cur is None or last is None or self.changed(cur, last) != 0:
-                last, last_t = cur, now
-            elif now - last_t >= quiet:
-                return cur
-            time.sleep(0.15)
-        raise AssertionError(f"canvas {selector} never settled within {timeout} s")
-
-    def wait_pixels_change(self, selector: str, before, timeout: float = 30, min_pixels: int = 1):
-        deadline, n = time.monotonic() + timeout, 0
-        while time.monotonic() < deadline:
-            n = self.changed(before, self.canvas_pixels(selector))
-            if n >= min_pixels:
-                return n
-            time.sleep(0.15)
-        return n
 
     def kernel_busy(self) -> bool:
         return self.page.evaluate(

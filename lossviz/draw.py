@@ -1,0 +1,583 @@
+"""Drawing helpers: each takes an Axes and returns the artists it made (matplotlib's
+recommended `my_plotter(ax, ...)` signature).
+
+Artists are created once; afterwards only their data moves (`set_data`), so scrubbing through
+the steps of a run and re-running with a new η never rebuild the figure:
+
+* `draw_surface(ax, surface)` — filled contour of f on a cached grid (log-spaced levels when
+  the surface asks for them), thin contour lines, minima (★) and saddles (✕).
+* `draw_paths(ax, trajectories)` — one line and one head per run, a red ✕ and
+  "diverged at step k" where a run diverged.
+* `draw_loss`, `draw_grad_norm`, `draw_effective_lr` (η/σ for θ₁ solid and θ₂ dashed),
+  `draw_schedule` (η_t) — step-indexed side panels: the whole curve drawn faintly, the part
+  up to the current step drawn boldly, and a cursor at the current step.
+
+Each `draw_*` except `draw_surface` returns a small artist group with `.artists` (every
+artist it owns), `.animated` (the ones `show(k)` moves), `.show(k)` and
+`.set_trajectories(trajectories, colors)`; iterating the group yields its artists.
+
+Trajectories are passed as a dict run label → `optimizers.Trajectory`. A Trajectory with
+B > 1 runs contributes B lines, keyed by its own `labels` when it has B of them, else by
+"label[b]".
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator, Mapping, NamedTuple, Sequence
+
+import numpy as np
+from matplotlib import colors as mcolors
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from lossviz import style
+
+# --------------------------------------------------------------------------------------------
+# the surface
+
+
+class Grid(NamedTuple):
+    X: np.ndarray
+    Y: np.ndarray
+    Z: np.ma.MaskedArray
+    levels: np.ndarray
+
+
+_GRID_CACHE: "OrderedDict[tuple, Grid]" = OrderedDict()
+_GRID_CACHE_SIZE = 24
+
+
+def surface_key(surface, n: int = 200, nlevels: int = style.CONTOUR_LEVELS) -> tuple:
+    """What identifies a contour grid: the surface's name, formula, parameters and window."""
+    params = tuple(sorted((str(k), repr(v)) for k, v in dict(surface.params or {}).items()))
+    bounds = tuple(tuple(float(v) for v in pair) for pair in surface.bounds)
+    return (surface.name, surface.formula, params, bounds, surface.contour_scale, int(n), int(nlevels))
+
+
+def contour_levels(Z: np.ndarray, scale: str = "linear", n: int = style.CONTOUR_LEVELS) -> np.ndarray:
+    """`n + 1` increasing level boundaries covering the finite values of Z.
+
+    "log": the first level is min Z and the others are min Z + a geometric sequence spanning
+    five decades up to max Z (so levels[1:] − levels[0] is log-spaced, fine near the valley
+    floor, coarse on the walls; min Z may be zero or negative). "linear": evenly spaced.
+    """
+    finite = np.asarray(Z, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return np.linspace(0.0, 1.0, n + 1)
+    lo, hi = float(finite.min()), float(finite.max())
+    span = hi - lo
+    if not span > 0 or not np.isfinite(span):
+        pad = max(1.0, abs(lo)) * 1e-3
+        return np.linspace(lo - pad, lo + pad, n + 1)
+    if scale == "log":
+        return np.concatenate([[lo], lo + np.geomspace(span * 1e-5, span, n)])
+    return np.linspace(lo, hi, n + 1)
+
+
+def surface_grid(surface, n: int = 200, nlevels: int = style.CONTOUR_LEVELS) -> Grid:
+    """X, Y, f(X, Y) on an n × n grid over the surface's bounds, and its contour levels.
+
+    Cached per surface name, formula, parameters and bounds: redrawing the same surface
+    (a new η, a new start, another optimizer) never evaluates f on the grid again.
+    """
+    key = surface_key(surface, n, nlevels)
+    hit = _GRID_CACHE.get(key)
+    if hit is not None:
+        _GRID_CACHE.move_to_end(key)
+        return hit
+    with np.errstate(all="ignore"):
+        X, Y, Z = surface.grid(n)
+    Z = np.ma.masked_invalid(np.asarray(Z, dtype=float))
+    levels = contour_levels(Z.compressed(), surface.contour_scale, nlevels)
+    grid = Grid(X, Y, Z, levels)
+    _GRID_CACHE[key] = grid
+    while len(_GRID_CACHE) > _GRID_CACHE_SIZE:
+        _GRID_CACHE.popitem(last=False)
+    return grid
+
+
+def draw_surface(
+    ax: Axes,
+    surface,
+    *,
+    n: int = 200,
+    levels: int = style.CONTOUR_LEVELS,
+    cmap: str = style.CONTOUR_CMAP,
+    alpha: float = style.CONTOUR_ALPHA,
+    lines: bool = True,
+    markers: bool = True,
+) -> list[Artist]:
+    """Filled contour of `surface` on `ax`, limits fixed to its bounds; returns the artists.
+
+    Returns [filled contour set, contour line set (if `lines`), minima ★, saddles ✕].
+    """
+    grid = surface_grid(surface, n, levels)
+    norm = mcolors.BoundaryNorm(grid.levels, 256)  # every band its own colour, log levels too
+    artists: list[Artist] = []
+    filled = ax.contourf(grid.X, grid.Y, grid.Z, levels=grid.levels, cmap=cmap, norm=norm, alpha=alpha, zorder=0)
+    artists.append(filled)
+    if lines:
+        artists.append(ax.contour(grid.X, grid.Y, grid.Z, levels=grid.levels[1::2], zorder=1, **style.CONTOUR_LINE_STYLE))
+    if markers:
+        for points, look, label in ((surface.minima, style.MINIMUM_STYLE, "minimum"), (surface.saddles, style.SADDLE_STYLE, "saddle")):
+            pts = np.asarray(points, dtype=float).reshape(-1, 2)
+            (mark,) = ax.plot(pts[:, 0], pts[:, 1], zorder=4, label=f"_{label}", **look)
+            artists.append(mark)
+    (x0, x1), (y0, y1) = surface.bounds
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel(style.X_LABEL)
+    ax.set_ylabel(style.Y_LABEL)
+    return artists
+
+
+# --------------------------------------------------------------------------------------------
+# runs
+
+
+class Run(NamedTuple):
+    key: str  # the line's label
+    traj: object  # optimizers.Trajectory
+    b: int  # index into its batch
+
+
+def runs_of(trajectories: Mapping[str, object]) -> list[Run]:
+    """Flatten label → Trajectory (B runs each) into one Run per drawn line."""
+    out: list[Run] = []
+    for label, traj in trajectories.items():
+        B = traj.theta.shape[1]
+        if B == 1:
+            out.append(Run(str(label), traj, 0))
+            continue
+        names = tuple(getattr(traj, "labels", ()) or ())
+        for b in range(B):
+            name = str(names[b]) if len(names) == B else f"{label}[{b}]"
+            out.append(Run(name, traj, b))
+    seen: dict[str, int] = {}
+    for i, run in enumerate(out):  # every line needs its own label
+        n = seen.get(run.key, 0)
+        seen[run.key] = n + 1
+        if n:
+            out[i] = run._replace(key=f"{run.key} ({n + 1})")
+    return out
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    """The same values with ±inf replaced by NaN (a gap in the line, never a spike)."""
+    a = np.asarray(a, dtype=float)
+    return a if np.isfinite(a).all() else np.where(np.isfinite(a), a, np.nan)
+
+
+def _steps_of(runs: Sequence[Run]) -> int:
+    return max((int(r.traj.lr.shape[0]) for r in runs), default=0)
+
+
+class _Group:
+    """Shared plumbing of the artist groups (iterable over their artists)."""
+
+    artists: list[Artist]
+
+    def __iter__(self) -> Iterator[Artist]:
+        return iter(self.artists)
+
+    def __len__(self) -> int:
+        return len(self.artists)
+
+    def __getitem__(self, i):
+        return self.artists[i]
+
+    def remove(self) -> None:
+        for artist in self.artists:
+            artist.remove()
+        self.artists = []
+
+
+def mark_point(path: np.ndarray, xlim, ylim) -> tuple[float, float]:
+    """Where to put a diverged run's ✕: its last finite point when that is inside the window,
+    else the point where the path last left the window (on the edge), so it stays visible."""
+    (x0, x1), (y0, y1) = sorted(xlim), sorted(ylim)
+    finite = path[np.isfinite(path).all(axis=1)]
+    if len(finite) == 0:
+        return (x0 + x1) / 2, (y0 + y1) / 2
+    inside = (finite[:, 0] >= x0) & (finite[:, 0] <= x1) & (finite[:, 1] >= y0) & (finite[:, 1] <= y1)
+    if inside[-1]:
+        return float(finite[-1, 0]), float(finite[-1, 1])
+    if not inside.any():  # never inside: the nearest window point to the last one
+        return float(np.clip(finite[-1, 0], x0, x1)), float(np.clip(finite[-1, 1], y0, y1))
+    i = int(np.flatnonzero(inside)[-1])
+    (ax_, ay), (bx, by) = finite[i], finite[i + 1]
+    # largest s in [0, 1] with a + s (b − a) still inside the box (Liang–Barsky style)
+    s = 1.0
+    for a, b, lo, hi in ((ax_, bx, x0, x1), (ay, by, y0, y1)):
+        d = b - a
+        if d > 0 and b > hi:
+            s = min(s, (hi - a) / d)
+        elif d < 0 and b < lo:
+            s = min(s, (lo - a) / d)
+    return float(ax_ + s * (bx - ax_)), float(ay + s * (by - ay))
+
+
+class PathArtists(_Group):
+    """Line + head per run, plus a red ✕ and "diverged at step k" for a diverged run.
+
+    `show(k)` puts exactly θ[0..k] (k clamped to the run's steps) into each line; rows after a
+    divergence are NaN, so the line simply ends at the last finite point, where the ✕ sits
+    (moved onto the window's edge when that point lies outside the axes).
+    """
+
+    def __init__(self, ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None):
+        self.ax = ax
+        self.artists = []
+        self.lines: dict[str, Line2D] = {}
+        self._build(runs_of(trajectories), colors)
+
+    # -- building
+    def _build(self, runs: list[Run], colors: Mapping[str, str] | None) -> None:
+        self.remove()
+        self.runs = runs
+        colors = style.colors_for([r.key for r in runs], colors)
+        self.lines, self.heads, self.starts, self.marks, self.notes = {}, [], [], [], []
+        ax = self.ax
+        for r in runs:
+            c = colors[r.key]
+            (line,) = ax.plot([], [], "-", lw=style.PATH_WIDTH, color=c, label=r.key, zorder=5, solid_capstyle="round")
+            (start,) = ax.plot([], [], "o", ms=5, mfc="white", mec=c, mew=1.5, zorder=5, label="_start")
+            (head,) = ax.plot([], [], "o", ms=style.HEAD_SIZE, color=c, mec="white", mew=1.0, zorder=6, label="_head")
+            (mark,) = ax.plot([], [], "x", ms=13, mew=3.0, color=style.DIVERGED_COLOR, zorder=7, label="_diverged", visible=False, clip_on=False)
+            note = ax.annotate(
+                "", (0, 0), xytext=(0, 0), textcoords="offset points", fontsize=8, color=style.DIVERGED_COLOR,
+                fontweight="bold", zorder=8, visible=False, annotation_clip=False,
+                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=style.DIVERGED_COLOR, lw=0.8, alpha=0.85),
+            )
+            self.lines[r.key] = line
+            self.heads.append(head)
+            self.starts.append(start)
+            self.marks.append(mark)
+            self.notes.append(note)
+        self.artists = [*self.lines.values(), *self.starts, *self.heads, *self.marks, *self.notes]
+        self.colors = colors
+        self._load()
+
+    def _load(self) -> None:
+        """Per-run data that show(k) only slices."""
+        (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        self._theta, self._last, self._div = [], [], []
+        for r, start, mark, note in zip(self.runs, self.starts, self.marks, self.notes):
+            theta = np.asarray(r.traj.theta[:, r.b, :], dtype=float)
+            last = int(r.traj.last()[r.b])
+            div = int(r.traj.diverged_at[r.b])
+            self._theta.append(theta)
+            self._last.append(last)
+            self._div.append(div)
+            start.set_data(theta[:1, 0], theta[:1, 1])
+            if div >= 0:
+                px, py = mark_point(theta[: max(last, 0) + 1], (x0, x1), (y0, y1))
+                mark.set_data([px], [py])
+                right, top = px > (x0 + x1) / 2, py > (y0 + y1) / 2
+                note.xy = (px, py)
+                note.set_position((-8 if right else 8, -10 if top else 8))
+                note.set_horizontalalignment("right" if right else "left")
+                note.set_verticalalignment("top" if top else "bottom")
+                note.set_text(f"diverged at step {div}")
+
+    # -- public
+    def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> bool:
+        """New data for the same lines; rebuilds only when the number of runs changes.
+
+        Returns True when it rebuilt the artists (so a legend must be redone)."""
+        runs = runs_of(trajectories)
+        if len(runs) != len(self.runs):
+            self._build(runs, colors)
+            return True
+        keys_changed = [r.key for r in runs] != [r.key for r in self.runs]
+        lines = list(self.lines.values())  # in run order
+        self.runs = runs
+        if keys_changed:
+            self.lines = {}
+            for r, line in zip(runs, lines):
+                line.set_label(r.key)
+                self.lines[r.key] = line
+        new_colors = style.colors_for([r.key for r in runs], colors)
+        for r, line, head, start in zip(runs, lines, self.heads, self.starts):
+            c = new_colors[r.key]
+            if c != self.colors.get(r.key):
+                line.set_color(c)
+                head.set_color(c)
+                start.set_markeredgecolor(c)
+        self.colors = new_colors
+        self._load()
+        return keys_changed
+
+    def show(self, k: int) -> list[Artist]:
+        """Every line to θ[0..k] (k clamped per run); returns the artists that moved."""
+        k = max(int(k), 0)
+        for theta, last, div, line, head, mark, note in zip(
+            self._theta, self._last, self._div, self.lines.values(), self.heads, self.marks, self.notes
+        ):
+            kk = min(k, len(theta) - 1)
+            line.set_data(theta[: kk + 1, 0], theta[: kk + 1, 1])
+            h = min(kk, last)
+            if h >= 0:
+                head.set_data(theta[h : h + 1, 0], theta[h : h + 1, 1])
+            gone = 0 <= div <= kk
+            mark.set_visible(gone)
+            note.set_visible(gone)
+        return self.animated
+
+    @property
+    def animated(self) -> list[Artist]:
+        return [*self.lines.values(), *self.heads, *self.marks, *self.notes]
+
+
+def draw_paths(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> PathArtists:
+    """Line + head per run (all steps shown until `show(k)` is called)."""
+    paths = PathArtists(ax, trajectories, colors)
+    paths.show(_steps_of(paths.runs))
+    return paths
+
+
+# --------------------------------------------------------------------------------------------
+# side panels
+
+
+def choose_scale(values: np.ndarray, prefer_linear: bool = False) -> str:
+    """"log" when every finite value is positive and they span more than a factor 30
+    (1000 with prefer_linear); "symlog" when some are negative (a saddle's loss) or zero;
+    "linear" for a narrow positive range, or when nothing is finite."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return "linear"
+    positive = v[v > 0]
+    if (v >= 0).all():
+        if positive.size == 0 or prefer_linear and (positive.size < v.size or positive.max() <= 1e3 * positive.min()):
+            return "linear"
+        # zeros (η/σ when a cosine schedule reaches η = 0) are simply not drawn on a log axis
+        return "linear" if positive.max() <= 30.0 * positive.min() and positive.size == v.size else "log"
+    return "symlog"
+
+
+def value_limits(
+    series: Sequence[np.ndarray], scale: str, reference: Sequence[np.ndarray] = (), *, include_zero: bool = False
+) -> tuple[float, float]:
+    """Y limits from the finite values of `series` that no blow-up can ruin.
+
+    `reference` (the curves of runs that did not diverge, and every run's first value) caps
+    the range: a diverging run's last finite values (1e20 and more) are cut at six decades
+    above the reference, so the converging runs stay readable; the diverging curve leaves the
+    top of the panel, which is what it does.
+    """
+    flat = np.concatenate([np.ravel(s) for s in series]) if len(series) else np.empty(0)
+    flat = flat[np.isfinite(flat)]
+    ref = np.concatenate([np.ravel(s) for s in reference]) if len(reference) else np.empty(0)
+    ref = ref[np.isfinite(ref)]
+    if scale == "log":
+        flat = flat[flat > 0]
+        ref = ref[ref > 0]
+        if flat.size == 0:
+            return 1e-3, 1.0
+        lo, hi = float(flat.min()), float(flat.max())
+        if ref.size:
+            hi = min(hi, float(ref.max()) * 1e6)
+            lo = max(lo, min(float(ref.min()), hi) * 1e-300)  # keep lo ≤ hi
+        # tick locators overflow near the float limits: at most 1e±200 and 60 decades
+        # (the low end gives way: an η_t decaying as 0.001^t reaches 1e-300)
+        hi = min(hi, 1e200)
+        lo = min(max(lo, hi * 1e-60, 1e-200), hi)
+        if not hi > lo:
+            return lo / 10, lo * 10
+        pad = (np.log10(hi) - np.log10(lo)) * 0.05
+        return lo / 10**pad, hi * 10**pad
+    if flat.size == 0:
+        return 0.0, 1.0
+    lo, hi = max(float(flat.min()), -1e200), min(float(flat.max()), 1e200)
+    if ref.size:
+        cap = min(float(np.abs(ref).max()) * 1e6, 1e200) or 1.0
+        lo, hi = max(lo, -cap), min(hi, cap)
+    if include_zero and scale == "linear":
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    if not hi > lo:
+        pad = abs(hi) * 0.1 if hi != 0 else 1.0
+        return lo - pad, hi + pad
+    if scale == "symlog":
+        return (lo * 1.5 if lo < 0 else lo * 0.5 if lo > 0 else -1e-12), (hi * 1.5 if hi > 0 else hi * 0.5 if hi < 0 else 1e-12)
+    pad = (hi - lo) * 0.05
+    return lo - pad, hi + pad
+
+
+def _compact(value: float, pos=None) -> str:
+    return "0" if value == 0 else f"{value:.3g}"
+
+
+def _linthresh(series: Sequence[np.ndarray]) -> float:
+    flat = np.abs(np.concatenate([np.ravel(s) for s in series])) if len(series) else np.empty(0)
+    flat = flat[np.isfinite(flat) & (flat > 0)]
+    if flat.size == 0:
+        return 1.0
+    t = max(float(np.median(flat)) * 1e-3, float(flat.max()) * 1e-12, 1e-200)
+    return float(10 ** np.floor(np.log10(t)))
+
+
+# what each panel plots: (series per run, first x, dashed second series?)
+def _series(kind: str, r: Run) -> list[np.ndarray]:
+    traj, b = r.traj, r.b
+    with np.errstate(all="ignore"):
+        if kind == "loss":
+            return [_finite(traj.loss[:, b])]
+        if kind == "grad_norm":
+            return [_finite(traj.grad_norm[:, b])]
+        if kind == "effective_lr":
+            eff = traj.effective_lr[:, b, :]
+            return [_finite(eff[:, 0]), _finite(eff[:, 1])]
+        if kind == "lr":
+            return [_finite(traj.lr[:, b])]
+    raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
+
+
+PANELS = ("loss", "grad_norm", "effective_lr", "lr")
+
+
+class CurveArtists(_Group):
+    """One step-indexed side panel: per run (and per parameter for η/σ) a faint full curve, a
+    bold part revealed up to the current step, and one vertical cursor at the step."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        kind: str,
+        trajectories: Mapping[str, object],
+        colors: Mapping[str, str] | None = None,
+        *,
+        scale: str | None = None,
+    ):
+        if kind not in PANELS:
+            raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
+        self.ax, self.kind, self.fixed_scale = ax, kind, scale
+        self.artists = []
+        self.scale = None
+        ax.set_title(style.PANEL_TITLES[kind], fontsize=9, loc="left", y=1.0)  # a fixed y skips the costly auto-placement
+        ax.set_ylabel(style.PANEL_YLABELS[kind])
+        ax.tick_params(labelsize=8)
+        ax.grid(True, which="major", lw=0.4, alpha=0.4)
+        self._build(runs_of(trajectories), colors)
+
+    def _build(self, runs: list[Run], colors) -> None:
+        self.remove()
+        self.runs = runs
+        self.colors = style.colors_for([r.key for r in runs], colors)
+        self.faint: list[Line2D] = []
+        self.bold: list[Line2D] = []
+        for r in runs:
+            c = self.colors[r.key]
+            n = 2 if self.kind == "effective_lr" else 1
+            for j in range(n):
+                ls = "-" if j == 0 else "--"
+                (f,) = self.ax.plot([], [], ls, color=c, lw=1.0, alpha=style.FAINT_ALPHA, label="_full")
+                (bl,) = self.ax.plot([], [], ls, color=c, lw=1.5, label=r.key if j == 0 else "_" + r.key)
+                self.faint.append(f)
+                self.bold.append(bl)
+        self.cursor = self.ax.axvline(0, **style.CURSOR_STYLE)
+        self.artists = [*self.faint, *self.bold, self.cursor]
+        self._load()
+
+    def _load(self) -> None:
+        ax = self.ax
+        self._data: list[tuple[np.ndarray, np.ndarray]] = []
+        series_all, reference = [], []
+        i = 0
+        for r in self.runs:
+            div = int(r.traj.diverged_at[r.b])
+            for y in _series(self.kind, r):
+                x = np.arange(len(y), dtype=float)
+                self.faint[i].set_data(x, y)
+                self._data.append((x, y))
+                series_all.append(y)
+                reference.append(y if div < 0 else y[:1])
+                i += 1
+        T = _steps_of(self.runs)
+        ax.set_xlim(0, max(T, 1))
+        scale = self.fixed_scale or choose_scale(
+            np.concatenate([np.ravel(s) for s in series_all]) if series_all else np.empty(0),
+            prefer_linear=self.kind == "lr",
+        )
+        if scale != self.scale:
+            if scale == "symlog":
+                ax.set_yscale("symlog", linthresh=_linthresh(series_all))
+            else:
+                ax.set_yscale(scale)
+            self.scale = scale
+        elif scale == "symlog":
+            ax.set_yscale("symlog", linthresh=_linthresh(series_all))
+        ax.set_ylim(*value_limits(series_all, scale, reference, include_zero=self.kind == "lr"))
+        if scale == "log":  # label the decades only: minor labels crowd a small panel
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        elif scale == "linear":  # "1e-07", not an offset text that lands on the panel title
+            ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+
+    def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> bool:
+        runs = runs_of(trajectories)
+        if len(runs) != len(self.runs):
+            self._build(runs, colors)
+            return True
+        self.runs = runs
+        new = style.colors_for([r.key for r in runs], colors)
+        if new != self.colors:
+            i = 0
+            for r in runs:
+                n = 2 if self.kind == "effective_lr" else 1
+                for _ in range(n):
+                    self.faint[i].set_color(new[r.key])
+                    self.bold[i].set_color(new[r.key])
+                    i += 1
+            self.colors = new
+        self._load()
+        return False
+
+    def show(self, k: int) -> list[Artist]:
+        k = max(int(k), 0)
+        for (x, y), line in zip(self._data, self.bold):
+            line.set_data(x[: k + 1], y[: k + 1])
+        self.cursor.set_xdata([k, k])
+        return self.animated
+
+    @property
+    def animated(self) -> list[Artist]:
+        return [*self.bold, self.cursor]
+
+
+def _draw_panel(kind, ax, trajectories, colors, scale=None) -> CurveArtists:
+    curves = CurveArtists(ax, kind, trajectories, colors, scale=scale)
+    curves.show(_steps_of(curves.runs))
+    return curves
+
+
+def draw_loss(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
+    """f(θ_t) against t: log y, or symlog when a loss is ≤ 0 (saddles)."""
+    return _draw_panel("loss", ax, trajectories, colors, scale)
+
+
+def draw_grad_norm(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
+    """‖∇f(θ_t)‖ against t, log y."""
+    return _draw_panel("grad_norm", ax, trajectories, colors, scale)
+
+
+def draw_effective_lr(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
+    """η_t/σ_t per parameter against t: θ₁ solid, θ₂ dashed, log y (lecture §3, §7)."""
+    return _draw_panel("effective_lr", ax, trajectories, colors, scale)
+
+
+def draw_schedule(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
+    """η_t against t (linear y unless it spans more than three decades)."""
+    return _draw_panel("lr", ax, trajectories, colors, scale)
+
+
+PANEL_DRAWERS = {
+    "loss": draw_loss,
+    "grad_norm": draw_grad_norm,
+    "effective_lr": draw_effective_lr,
+    "lr": draw_schedule,
+}

@@ -1,0 +1,437 @@
+"""Export a scene as a GIF, an MP4 or a PNG still — fast, and atomically.
+
+Fast: the matplotlib recipe (a FuncAnimation that clears and redraws the contour every frame,
+saved with PillowWriter) renders the whole figure per frame. Here the static part (contour,
+axes, tick labels, legend, the faint full curves) is rendered once; each frame restores that
+background and draws only the moving artists of `SceneView.show(k)` — the same method the
+Explorer's Play button calls. All frames are then quantized to one shared palette and Pillow
+encodes them (it stores only the region that changed between frames).
+
+Atomic: every file is written to a hidden temporary file in the target folder and renamed
+into place at the end; any error or interrupt removes the temporary file, so a failed export
+leaves nothing behind, and an existing file is replaced only by a complete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from optimizers.base import check_int, check_number
+
+FPS_RANGE = (1, 100)
+FRAMES_RANGE = (2, 2000)
+DPI_RANGE = (20, 600)
+DEFAULT_FIGSIZE = (11.0, 6.0)
+DEFAULT_FIGSIZE_NO_PANELS = (6.0, 5.0)
+PALETTE_SAMPLES = 6  # frames that choose the shared GIF palette
+
+Progress = Callable[[int, int], None]  # (frames done, frames in all)
+
+
+# ------------------------------------------------------------------------------------------
+# checks and atomic files
+
+
+def check_fps(fps: Any) -> int:
+    return check_int("fps", fps, low=FPS_RANGE[0], high=FPS_RANGE[1])
+
+
+def check_frames(frames: Any) -> int:
+    return check_int("frames", frames, low=FRAMES_RANGE[0], high=FRAMES_RANGE[1])
+
+
+def check_dpi(dpi: Any) -> float:
+    check_number("dpi", dpi, low=DPI_RANGE[0], high=DPI_RANGE[1])
+    return float(dpi)
+
+
+def check_figsize(figsize: Any) -> tuple[float, float]:
+    try:
+        w, h = (float(v) for v in figsize)
+    except (TypeError, ValueError):
+        raise ValueError(f"figsize must be two numbers (width, height) in inches, got {figsize!r}") from None
+    check_number("figsize width", w, low=1.0, high=40.0)
+    check_number("figsize height", h, low=1.0, high=40.0)
+    return w, h
+
+
+def check_output(path: Any, suffixes: Sequence[str]) -> Path:
+    """The output path as a Path: its folder must exist and its suffix be one of `suffixes`."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise ValueError(f"output path must be a file name, got {path!r}")
+    p = Path(os.fspath(path)).expanduser()
+    if p.suffix.lower() not in suffixes:
+        raise ValueError(f"output file {os.fspath(path)!r} must end in {' or '.join(suffixes)}")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"output folder {os.fspath(folder)!r} does not exist (for {os.fspath(path)!r})")
+    if p.is_dir():
+        raise ValueError(f"output path {os.fspath(path)!r} is a folder, not a file name")
+    return p
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a hidden temporary path next to `path`; rename it onto `path` when the block
+    succeeds, delete it when the block raises (KeyboardInterrupt included)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write text atomically (scene files); the folder must exist."""
+    p = Path(os.fspath(path)).expanduser()
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"output folder {os.fspath(folder)!r} does not exist (for {os.fspath(path)!r})")
+    with atomic_path(p) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------
+# frames
+
+
+def frame_indices(steps: int, frames: int) -> np.ndarray:
+    """Which steps become frames: at most `frames` unique, increasing steps from 0 to `steps`.
+
+    Every step when steps + 1 ≤ frames; log-spaced for long runs (steps ≥ 10 × frames: the
+    first steps, where most happens, get most frames; a 100,000-step run still ends on its
+    last step); evenly spaced otherwise.
+    """
+    steps = check_int("steps", steps, low=0, high=10**9)
+    frames = check_frames(frames)
+    if steps + 1 <= frames:
+        return np.arange(steps + 1)
+    if steps >= 10 * frames:
+        # geometric steps on (t + 1), re-aimed after each pick so that every index is new and
+        # exactly `frames` indices end on `steps`
+        out = [0]
+        cur = 0
+        for i in range(1, frames):
+            left = frames - i  # picks still to make, this one included
+            ratio = ((steps + 1) / (cur + 1)) ** (1.0 / left)
+            nxt = int(round((cur + 1) * ratio)) - 1
+            nxt = min(max(nxt, cur + 1), steps - (left - 1))
+            out.append(nxt)
+            cur = nxt
+        return np.asarray(out)
+    return np.unique(np.round(np.linspace(0, steps, frames)).astype(int))
+
+
+def _is_scene(obj: Any) -> bool:
+    from lossviz.scenes import Scene
+
+    return isinstance(obj, Scene)
+
+
+def _source(obj: Any) -> tuple[Any, dict, dict | None, str, Any]:
+    """(surface, trajectories, colors, title, scene or None) of a Scene, an Explorer-like
+    object (with `.view` and `.scene`) or a SceneView."""
+    from lossviz.view import SceneView
+
+    if _is_scene(obj):
+        surface = obj.make_surface()
+        return surface, obj.run(surface), obj.colors(), obj.title, obj
+    view = getattr(obj, "view", None)
+    if isinstance(view, SceneView):
+        scene = getattr(obj, "scene", None)
+        return view.surface, dict(view.trajectories), dict(view.colors), getattr(scene, "title", "") or "", scene
+    if isinstance(obj, SceneView):
+        return obj.surface, dict(obj.trajectories), dict(obj.colors), "", None
+    raise ValueError(f"expected a Scene, an Explorer or a SceneView to export, got {type(obj).__name__}")
+
+
+def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None):
+    """A fresh SceneView on an Agg figure for `source` (never the Explorer's live figure).
+
+    Returns (view, scene or None)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from lossviz.view import DEFAULT_PANELS, SceneView
+
+    dpi = check_dpi(dpi)
+    panels = DEFAULT_PANELS if panels is None else tuple(panels)
+    if figsize is None:
+        figsize = DEFAULT_FIGSIZE if panels else DEFAULT_FIGSIZE_NO_PANELS
+    figsize = check_figsize(figsize)
+    surface, trajectories, colors, title, scene = _source(source)
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    view = SceneView(surface, trajectories, colors=colors, panels=panels, fig=fig, title=title)
+    return view, scene
+
+
+class _TextStamp:
+    """Draws a one-line matplotlib Text with Pillow instead (same font file, size, colour and
+    anchor): matplotlib renders text glyph by glyph, which would cost more than everything
+    else in a frame put together. Used for the step counter, whose text changes per frame."""
+
+    def __init__(self, text, canvas):
+        from matplotlib import colors as mcolors
+        from matplotlib.font_manager import findfont
+        from PIL import ImageFont
+
+        self.text = text
+        props = text.get_fontproperties()
+        dpi = text.figure.dpi
+        self.font = ImageFont.truetype(findfont(props), size=max(1, round(props.get_size_in_points() * dpi / 72)))
+        x, y = text.get_transform().transform(text.get_position())
+        height = canvas.get_width_height()[1]
+        self.xy = (float(x), float(height - y))
+        ha = {"left": "l", "center": "m", "right": "r"}[text.get_horizontalalignment()]
+        va = {"bottom": "d", "baseline": "s", "center": "m", "center_baseline": "m", "top": "a"}[text.get_verticalalignment()]
+        self.anchor = ha + va
+        self.fill = tuple(round(255 * c) for c in mcolors.to_rgb(text.get_color()))
+
+    def draw(self, image) -> None:
+        from PIL import ImageDraw
+
+        ImageDraw.Draw(image).text(self.xy, self.text.get_text(), font=self.font, fill=self.fill, anchor=self.anchor)
+
+
+class FrameRenderer:
+    """Renders frames of a SceneView over a background rendered once.
+
+    The static part (contour, axes, tick labels, legend, the faint full curves) is drawn a
+    single time; `frame(k)` restores it, calls `view.show(k)` and draws only the moving
+    artists (the step counter is stamped by Pillow). Use as a context manager: it turns the
+    view's blitting off again."""
+
+    def __init__(self, view):
+        self.view = view
+        self.canvas = view.figure.canvas
+        self.stamp = None
+        view.enable_blit()
+        try:
+            self.canvas.draw()
+            # the view stored the background inside the draw, before painting the moving
+            # artists onto the canvas
+            self.background = view._background
+            try:
+                self.stamp = _TextStamp(view.step_text, self.canvas)
+            except (OSError, ImportError, KeyError, ValueError):  # no FreeType: matplotlib draws it
+                self.stamp = None
+            else:
+                view.step_text.set_visible(False)
+        except BaseException:
+            view.disable_blit()
+            raise
+
+    def rgba(self, k: int) -> np.ndarray:
+        """The figure at step k as RGBA (H, W, 4 uint8), a fresh copy (no step counter when
+        it is stamped: see `frame`)."""
+        self.canvas.restore_region(self.background)
+        self.view.show(int(k))
+        self.view._draw_animated()
+        return np.array(self.canvas.buffer_rgba())
+
+    def frame(self, k: int):
+        """The figure at step k as a Pillow RGB image."""
+        from PIL import Image
+
+        self.canvas.restore_region(self.background)
+        self.view.show(int(k))
+        self.view._draw_animated()
+        # "RGBX" is how Pillow stores RGB, so this is a plain copy of the canvas buffer
+        image = Image.frombytes("RGB", self.canvas.get_width_height(), self.canvas.buffer_rgba(), "raw", "RGBX")
+        if self.stamp is not None:
+            self.stamp.draw(image)
+        return image
+
+    def close(self) -> None:
+        self.view.step_text.set_visible(True)
+        self.view.disable_blit()
+
+    def __enter__(self) -> "FrameRenderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def render_frames(view, indices: Sequence[int], progress: Progress | None = None) -> Iterator[Any]:
+    """Pillow RGB images of `view` at the given steps (see FrameRenderer)."""
+    with FrameRenderer(view) as renderer:
+        n = len(indices)
+        for i, k in enumerate(indices):
+            yield renderer.frame(k)
+            if progress is not None:
+                progress(i + 1, n)
+
+
+def shared_palette(images: Sequence[Any]):
+    """One palette image (Pillow "P", 255 colours: one index stays free for the transparency
+    of unchanged pixels) chosen from a few RGB frames, for every frame of the GIF."""
+    from PIL import Image
+
+    w, h = images[0].size
+    stack = Image.new("RGB", (w, h * len(images)))
+    for i, im in enumerate(images):
+        stack.paste(im, (0, i * h))
+    return stack.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+
+
+def quantized_frames(view, indices: Sequence[int], progress: Progress | None = None) -> list:
+    """Every frame as a Pillow "P" image on one shared palette, so the GIF needs no per-frame
+    palettes and memory holds one byte a pixel. The palette comes from the first and the
+    last frame (paths only grow, so the last one holds every colour a path ever shows)."""
+    from PIL import Image
+
+    picks = sorted({0, len(indices) // 2, len(indices) - 1})[: PALETTE_SAMPLES]
+    with FrameRenderer(view) as renderer:
+        palette = shared_palette([renderer.frame(indices[i]) for i in picks])
+        images = []
+        for i, k in enumerate(indices):
+            images.append(renderer.frame(k).quantize(palette=palette, dither=Image.Dither.NONE))
+            if progress is not None:
+                progress(i + 1, len(indices))
+    return images
+
+
+def _resolve_timing(scene, fps, frames) -> tuple[int, int]:
+    fps = check_fps(fps if fps is not None else getattr(scene, "fps", 20))
+    frames = check_frames(frames if frames is not None else getattr(scene, "frames", 120))
+    return fps, frames
+
+
+# ------------------------------------------------------------------------------------------
+# the three exports
+
+
+def save_gif(
+    scene_or_explorer: Any,
+    path: str | os.PathLike,
+    fps: int | None = None,
+    frames: int | None = None,
+    dpi: float = 100,
+    figsize=None,
+    *,
+    panels: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Animate a Scene (it is run first), an Explorer (its current runs) or a SceneView as a
+    looping GIF at `path`, written atomically. Returns the path.
+
+    Args:
+      fps: frames per second, 1…100 (default: the scene's). GIF stores frame durations in
+        hundredths of a second, so 1000/fps is rounded to 10 ms.
+      frames: at most this many frames, 2…2000 (default: the scene's); long runs are shown
+        on log-spaced steps (`frame_indices`).
+      dpi: 20…600. figsize: (width, height) in inches (default 11 × 6, or 6 × 5 without
+        panels). panels: side panels to draw (default all four; () for the contour alone).
+      progress: called as progress(done, total) after each rendered frame.
+    """
+    from PIL import Image
+
+    target = check_output(path, (".gif",))
+    scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
+    fps, frames = _resolve_timing(scene, fps, frames)
+    check_dpi(dpi)
+    if figsize is not None:
+        check_figsize(figsize)
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    try:
+        images = quantized_frames(view, frame_indices(view.steps, frames), progress)
+    finally:
+        view.figure.clear()
+    with atomic_path(target) as tmp:
+        images[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=int(round(1000 / fps)),
+            loop=0,
+            optimize=True,
+        )
+    return target
+
+
+def save_mp4(
+    scene_or_explorer: Any,
+    path: str | os.PathLike,
+    fps: int | None = None,
+    frames: int | None = None,
+    dpi: float = 100,
+    figsize=None,
+    *,
+    panels: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Like `save_gif`, but an H.264 MP4 encoded by ffmpeg (which must be on PATH)."""
+    target = check_output(path, (".mp4",))
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise RuntimeError("MP4 export needs ffmpeg on PATH, and it was not found; install ffmpeg or export a GIF (save_gif / `lossviz gif`)")
+    scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
+    fps, frames = _resolve_timing(scene, fps, frames)
+    check_dpi(dpi)
+    if figsize is not None:
+        check_figsize(figsize)
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    w, h = (int(v) for v in view.figure.canvas.get_width_height())
+    indices = frame_indices(view.steps, frames)
+    with atomic_path(target) as tmp:
+        cmd = [
+            ffmpeg, "-y", "-loglevel", "error",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-",
+            "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-vcodec", "libx264",
+            "-f", "mp4", str(tmp),
+        ]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for frame in render_frames(view, indices, progress):
+                proc.stdin.write(frame.tobytes())  # RGB, 3 bytes a pixel
+            proc.stdin.close()
+            err = proc.stderr.read().decode(errors="replace")
+            if proc.wait() != 0:
+                raise RuntimeError(f"ffmpeg failed (exit {proc.returncode}): {err.strip()[-500:]}")
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            view.figure.clear()
+    return target
+
+
+def save_png(
+    scene_or_explorer: Any,
+    path: str | os.PathLike,
+    step: int | None = None,
+    dpi: float = 100,
+    figsize=None,
+    *,
+    panels: Sequence[str] | None = None,
+) -> Path:
+    """A still of the scene at `step` (default: the last step), written atomically."""
+    target = check_output(path, (".png",))
+    if step is not None:
+        check_int("step", step, low=0, high=10**9)
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    try:
+        view.show(view.steps if step is None else step)
+        with atomic_path(target) as tmp:
+            view.figure.savefig(tmp, format="png", dpi=view.figure.dpi)
+    finally:
+        view.figure.clear()
+    return target

@@ -1,0 +1,191 @@
+"""Sweep plots: "which η works?" (lecture §2, §8) from `optimizers.sweep`.
+
+* `plot_lr_sweep(ax, {name: SweepResult})` — final loss against η, log-log, one line per
+  optimizer; a configuration that diverged is a ✕ along the top edge.
+* `plot_heatmap(ax, result)` — final loss over η × a second hyperparameter (β, α, β₁, …) on a
+  log colour scale; diverged cells are grey and hatched.
+* `sweep_figure(surface, optimizers, lr=..., steps=..., heatmap=None, values=None)` — runs the
+  sweeps and returns a finished Figure (used by `lossviz sweep`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from matplotlib import colors as mcolors
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import blended_transform_factory
+
+from lossviz import style
+
+FINAL_LOSS_LABEL = "final loss f(θ_T)"
+
+
+def _axis(names: Sequence[str], values: Sequence[Sequence[Any]], i: int) -> tuple[str, np.ndarray]:
+    """Label and numbers of sweep axis i; a tuple-valued axis (betas) is shown by the
+    component that varies (β₁ or β₂)."""
+    name, vals = names[i], list(values[i])
+    if vals and isinstance(vals[0], (tuple, list)):
+        arr = np.asarray(vals, dtype=float)
+        j = int(np.argmax(np.ptp(arr, axis=0))) if len(arr) > 1 else 0
+        sym = ("beta1", "beta2")[j] if name == "betas" else f"{name}[{j}]"
+        return style.SYMBOLS.get(sym, sym), arr[:, j]
+    return f"{style.SYMBOLS.get(name, name)}", np.asarray(vals, dtype=float)
+
+
+def sweep_keys(optimizer: str) -> list[str]:
+    """The hyperparameters a heatmap can vary for this optimizer (slider keys)."""
+    import optimizers
+
+    return list(optimizers.slider_params(optimizer))
+
+
+def _sweep_grid(optimizer: str, key: str, values: Sequence[float]) -> dict[str, list]:
+    """The `optimizers.sweep` keyword for a slider key (beta1/beta2 vary one of Adam's betas)."""
+    import optimizers
+
+    if key in ("beta1", "beta2"):
+        b1, b2 = optimizers.defaults(optimizer)["betas"]
+        return {"betas": [(float(v), b2) if key == "beta1" else (b1, float(v)) for v in values]}
+    return {key: [float(v) for v in values]}
+
+
+def plot_lr_sweep(ax: Axes, results: Mapping[str, Any], colors: Mapping[str, str] | None = None) -> list[Artist]:
+    """Final loss against η for each optimizer's 1-D sweep over lr (log-log; symlog y when a
+    final loss is ≤ 0). Diverged configurations are ✕ marks along the top edge."""
+    colors = style.colors_for(list(results), colors)
+    artists: list[Artist] = []
+    finals = []
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    for i, (name, res) in enumerate(results.items()):
+        if res.final_loss.ndim != 1:
+            raise ValueError(f"plot_lr_sweep needs sweeps over lr only; {name!r} has shape {res.final_loss.shape} (use plot_heatmap)")
+        _, lr = _axis(res.names, res.values, 0)
+        loss = np.where(res.diverged, np.nan, res.final_loss)
+        finals.append(loss)
+        (line,) = ax.plot(lr, loss, "o-", ms=3, lw=1.5, color=colors[name], label=name)
+        artists.append(line)
+        if res.diverged.any():
+            (mark,) = ax.plot(lr[res.diverged], np.full(int(res.diverged.sum()), 0.97 - 0.03 * i), "x", ms=6, mew=1.5, color=colors[name],
+                              transform=top, clip_on=False, label="_diverged")
+            artists.append(mark)
+    ax.set_xscale("log")
+    flat = np.concatenate([f[np.isfinite(f)] for f in finals]) if finals else np.empty(0)
+    if flat.size and (flat > 0).all():
+        ax.set_yscale("log")
+    elif flat.size:
+        nz = np.abs(flat[flat != 0])
+        ax.set_yscale("symlog", linthresh=float(10 ** np.floor(np.log10(nz.min()))) if nz.size else 1.0)
+    ax.set_xlabel("learning rate η")
+    ax.set_ylabel(FINAL_LOSS_LABEL)
+    ax.grid(True, which="major", lw=0.4, alpha=0.5)
+    if any(r.diverged.any() for r in results.values()):
+        artists.append(ax.text(0.01, 0.93, "✕ diverged", transform=ax.transAxes, fontsize=8, color="0.3", va="top"))
+    ax.legend(fontsize=8)
+    return artists
+
+
+def heatmap_norm(results: Sequence[Any]) -> mcolors.Normalize:
+    """One colour scale for several heatmaps: log when every finite final loss is > 0."""
+    flat = np.concatenate([np.ravel(r.final_loss[np.isfinite(r.final_loss) & ~r.diverged]) for r in results])
+    if flat.size == 0:
+        return mcolors.LogNorm(1e-3, 1.0)
+    lo, hi = float(flat.min()), float(flat.max())
+    if lo > 0:
+        return mcolors.LogNorm(lo, hi if hi > lo else lo * 10)
+    nz = np.abs(flat[flat != 0])
+    linthresh = float(10 ** np.floor(np.log10(nz.min()))) if nz.size else 1.0
+    return mcolors.SymLogNorm(linthresh, vmin=lo, vmax=hi if hi > lo else lo + 1)
+
+
+def _edges(v: np.ndarray, log: bool) -> np.ndarray:
+    """Cell edges around the centres v (geometric midpoints on a log axis)."""
+    v = np.asarray(v, dtype=float)
+    if v.size == 1:
+        return np.array([v[0] / 1.5, v[0] * 1.5]) if log else np.array([v[0] - 0.5, v[0] + 0.5])
+    if log:
+        lv = np.log(v)
+        mid = (lv[1:] + lv[:-1]) / 2
+        return np.exp(np.concatenate([[2 * lv[0] - mid[0]], mid, [2 * lv[-1] - mid[-1]]]))
+    mid = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+
+
+def plot_heatmap(ax: Axes, result: Any, *, norm: mcolors.Normalize | None = None, cmap: str = "viridis") -> list[Artist]:
+    """Final loss over η (x, log) × the second sweep axis (y); diverged cells grey, hatched.
+
+    Returns [hatched background, mesh, best-cell ★]; pass the mesh to `fig.colorbar`."""
+    if result.final_loss.ndim != 2:
+        raise ValueError(f"plot_heatmap needs a 2-D sweep (lr × one hyperparameter), got shape {result.final_loss.shape}")
+    _, lr = _axis(result.names, result.values, 0)
+    ylabel, yv = _axis(result.names, result.values, 1)
+    loss = np.ma.masked_where(result.diverged | ~np.isfinite(result.final_loss), result.final_loss)
+    norm = norm or heatmap_norm([result])
+    hatch = Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="0.82", edgecolor="0.55", hatch="///", lw=0, zorder=0)
+    ax.add_patch(hatch)
+    mesh = ax.pcolormesh(_edges(lr, True), _edges(yv, False), loss.T, norm=norm, cmap=cmap, zorder=1)
+    artists: list[Artist] = [hatch, mesh]
+    if loss.count():
+        i, j = np.unravel_index(np.ma.argmin(loss), loss.shape)
+        (best,) = ax.plot([lr[i]], [yv[j]], "*", ms=12, color="white", mec="black", zorder=3, label="lowest final loss")
+        artists.append(best)
+    ax.set_xscale("log")
+    ax.set_xlim(_edges(lr, True)[[0, -1]])
+    ax.set_ylim(_edges(yv, False)[[0, -1]])
+    ax.set_xlabel("learning rate η")
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{result.optimizer}: {FINAL_LOSS_LABEL}; hatched = diverged", fontsize=9)
+    return artists
+
+
+def sweep_figure(
+    surface,
+    optimizers_: Sequence[str],
+    *,
+    lr: Sequence[float],
+    steps: int,
+    start=None,
+    heatmap: str | None = None,
+    values: Sequence[float] | None = None,
+    figsize=None,
+    dpi: float = 100,
+) -> Figure:
+    """Run the sweeps and draw them: final loss against η per optimizer, or (with `heatmap`,
+    a hyperparameter key such as "momentum" or "beta1", and its `values`) one η × value
+    heatmap per optimizer on a shared colour scale. Returns an Agg-backed Figure."""
+    import optimizers
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    names = list(optimizers_)
+    if not names:
+        raise ValueError("sweep_figure needs at least one optimizer")
+    if heatmap is None:
+        results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start) for n in names}
+        fig = Figure(figsize=figsize or (7, 4.5), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        plot_lr_sweep(ax, results)
+        ax.set_title(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps} steps", fontsize=10)
+        return fig
+    if values is None or len(values) == 0:
+        raise ValueError(f"heatmap {heatmap!r} needs values")
+    results = {}
+    for n in names:
+        keys = sweep_keys(n)
+        if heatmap not in keys:
+            raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")
+        results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, **_sweep_grid(n, heatmap, values))
+    fig = Figure(figsize=figsize or (4.6 * len(names) + 1.2, 4.2), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    norm = heatmap_norm(list(results.values()))
+    mesh = None
+    for ax, (n, res) in zip(axes, results.items()):
+        mesh = plot_heatmap(ax, res, norm=norm)[1]
+    fig.colorbar(mesh, ax=list(axes), label=FINAL_LOSS_LABEL)
+    fig.suptitle(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps} steps", fontsize=10)
+    return fig

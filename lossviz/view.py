@@ -1,0 +1,317 @@
+"""SceneView: the one figure every lossviz front end drives.
+
+A big contour of the surface with every run's path on the left, small step-indexed panels on
+the right (loss, gradient norm, η/σ per parameter, η_t). The figure and its artists are made
+once; `set_trajectories` swaps the data in place (the contour stays cached), and `show(k)`
+moves every view to step k by `set_data` alone — the Explorer's Play button, its frame
+slider and the GIF writer all call this same method.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.figure import Figure
+
+from lossviz import style
+from lossviz.draw import PANEL_DRAWERS, PANELS, CurveArtists, PathArtists, draw_paths, draw_surface, runs_of, surface_key
+
+DEFAULT_PANELS = PANELS  # ("loss", "grad_norm", "effective_lr", "lr")
+
+
+def new_figure(figsize=(11, 6), dpi=100) -> Figure:
+    """A figure that is never auto-displayed: made by pyplot under `plt.ioff()` so that with
+    ipympl its canvas is a widget to embed (and with Agg a plain canvas)."""
+    with plt.ioff():
+        fig = plt.figure(figsize=figsize, dpi=dpi)
+    if _is_plain_agg(fig):
+        # Agg or the inline backend: nothing needs pyplot to keep this figure alive, so take
+        # it out of pyplot's registry (no leak, no auto-display) and keep an Agg canvas.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        plt.close(fig)
+        FigureCanvasAgg(fig)
+    return fig
+
+
+def _is_plain_agg(fig: Figure) -> bool:
+    """True for a canvas that no GUI or widget needs to keep registered in pyplot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return type(fig.canvas) is FigureCanvasAgg
+
+
+def legend_columns(labels: Sequence[str], width_in: float, fontsize: float = 8) -> int:
+    """The most columns whose estimated width fits the figure (no renderer needed)."""
+    n = len(labels)
+    entry = [len(label) * fontsize * 0.6 + 3.6 * fontsize for label in labels]  # points
+    for ncol in range(n, 1, -1):
+        cols = np.array_split(np.asarray(entry), ncol)  # how Legend fills its columns
+        if sum(float(c.max()) + fontsize * 1.2 for c in cols) <= width_in * 72 * 0.95:
+            return ncol
+    return 1
+
+
+class SceneView:
+    """Surface contour + paths + side panels for a dict of trajectories (label → Trajectory).
+
+    Args:
+      surface: a `surfaces.Surface`.
+      trajectories: run label → `optimizers.Trajectory` (B runs each; usually B = 1).
+      colors: run label → colour (default: each optimizer's fixed colour from `style`).
+      panels: names of the side panels, any of "loss", "grad_norm", "effective_lr", "lr"
+        (empty: the contour alone).
+      figsize, dpi: used when `fig` is None.
+      fig: draw into this figure (it is cleared) instead of a new one.
+      title: an optional figure title (a scene's title).
+
+    Attributes: `figure`, `axes` (name → Axes: "surface" and one per panel), `path_lines`
+    (run label → Line2D holding exactly θ[0..k] after `show(k)`), `steps`, `k`.
+    """
+
+    def __init__(
+        self,
+        surface,
+        trajectories: Mapping[str, object],
+        *,
+        colors: Mapping[str, str] | None = None,
+        panels: Sequence[str] = DEFAULT_PANELS,
+        figsize=(11, 6),
+        dpi=100,
+        fig: Figure | None = None,
+        title: str = "",
+    ):
+        panels = tuple(panels)
+        bad = [p for p in panels if p not in PANELS]
+        if bad:
+            raise ValueError(f"unknown panel {bad[0]!r}; valid panels: {', '.join(PANELS)}")
+        if fig is None:
+            fig = new_figure(figsize, dpi)
+        else:
+            fig.clear()
+            fig.set_layout_engine("none")  # the axes are placed by relayout()
+        self.figure = fig
+        self.panels = panels
+        self._title = title
+        # a fixed mosaic: the big contour on the left, the panels stacked on the right
+        self.axes = {"surface": fig.add_axes((0.1, 0.1, 0.5, 0.8))}
+        for p in panels:
+            self.axes[p] = fig.add_axes((0.7, 0.1, 0.25, 0.2))
+        for p in panels[:-1]:
+            self.axes[p].tick_params(labelbottom=False)
+        if panels:
+            self.axes[panels[-1]].set_xlabel(style.STEP_LABEL)
+        for p in panels[1:]:
+            self.axes[p].sharex(self.axes[panels[0]])
+        ax = self.axes["surface"]
+        self.surface = None
+        self._surface_key = None
+        self._surface_artists: list[Artist] = []
+        self.trajectories = dict(trajectories)
+        self.colors = dict(colors or {})
+        self._set_surface_artists(surface)
+        self.paths: PathArtists = draw_paths(ax, self.trajectories, self.colors)
+        self.curves: dict[str, CurveArtists] = {p: PANEL_DRAWERS[p](self.axes[p], self.trajectories, self.colors) for p in panels}
+        self.colors = dict(self.paths.colors)
+        # above the contour, right-aligned (the title is left-aligned): never hides a path
+        self.step_text = ax.text(1.0, 1.012, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=9, zorder=9)
+        self.legend = None
+        self._blit_cid = None
+        self._background = None
+        self._make_legend()
+        if title:
+            fig.suptitle(title, fontsize=11, y=1 - 0.06 / fig.get_size_inches()[1], va="top")
+        self.k = self.steps
+        self.show(self.k)
+        self.relayout()
+        self._resize_cid = fig.canvas.mpl_connect("resize_event", lambda event: self.relayout())
+
+    # margins in inches (text sizes are in points, so these hold at any size and dpi)
+    MARGINS = dict(left=0.62, right=0.12, bottom=0.55, top=0.36, legend=0.3, title=0.3, gap=0.78, panel_gap=0.34)
+
+    def relayout(self) -> None:
+        """Place the axes: fixed margins in inches, the contour 1.75 × as wide as the panels.
+
+        A layout engine (constrained/tight) would measure every tick label on every draw,
+        which costs more than drawing all the data; these positions are computed once (and
+        again when the canvas is resized)."""
+        m = self.MARGINS
+        W, H = self.figure.get_size_inches()
+        bottom = m["bottom"] + m["legend"] * self._legend_rows
+        top = m["top"] + (m["title"] if self._title else 0.0)
+        height = max(H - bottom - top, 0.5)
+        n = len(self.panels)
+        if n:
+            width = max(W - m["left"] - m["right"] - m["gap"], 1.0)
+            wc, wp = width * 1.75 / 2.75, width / 2.75
+        else:
+            wc, wp = max(W - m["left"] - m["right"], 0.5), 0.0
+        self.axes["surface"].set_position((m["left"] / W, bottom / H, wc / W, height / H))
+        if n:
+            ph = max((height - (n - 1) * m["panel_gap"]) / n, 0.2)
+            x = m["left"] + wc + m["gap"]
+            for i, p in enumerate(self.panels):
+                y = bottom + height - (i + 1) * ph - i * m["panel_gap"]
+                self.axes[p].set_position((x / W, y / H, wp / W, ph / H))
+        if self.legend is not None:
+            self.legend.set_bbox_to_anchor((0.5, 0.02 / H), transform=self.figure.transFigure)
+        self._background = None
+
+    # ------------------------------------------------------------------ state
+    @property
+    def steps(self) -> int:
+        """The longest run's number of steps T (frames go 0..T)."""
+        return max((int(t.lr.shape[0]) for t in self.trajectories.values()), default=0)
+
+    @property
+    def path_lines(self):
+        """Run label → the Line2D of its path."""
+        return self.paths.lines
+
+    @property
+    def animated(self) -> list[Artist]:
+        """Every artist that `show(k)` changes (what an animation redraws per frame)."""
+        out = [*self.paths.animated, self.step_text]
+        for c in self.curves.values():
+            out.extend(c.animated)
+        return out
+
+    # ------------------------------------------------------------------ updates
+    def _set_surface_artists(self, surface) -> bool:
+        key = surface_key(surface)
+        if key == self._surface_key:
+            self.surface = surface
+            return False
+        for artist in self._surface_artists:
+            artist.remove()
+        ax = self.axes["surface"]
+        self._surface_artists = draw_surface(ax, surface)
+        self.surface, self._surface_key = surface, key
+        formula = style.mathtext(surface.formula)
+        ax.set_title(f"{surface.name}: {formula}" if formula else surface.name, fontsize=10, loc="left", y=1.0)
+        return True
+
+    def set_surface(self, surface) -> None:
+        """Draw another surface (its contour grid is cached); the runs stay as they are."""
+        if self._set_surface_artists(surface):
+            self.paths._load()  # divergence marks are placed relative to the window
+            self._background = None
+            self.show(self.k)
+
+    def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> None:
+        """New runs: the lines get new data; artists are rebuilt only when the number of
+        runs changes. A view sitting at the last step stays at the (new) last step."""
+        at_end = self.k >= self.steps
+        self.trajectories = dict(trajectories)
+        if colors is not None:
+            self.colors = dict(colors)
+        given = colors if colors is not None else self._given_colors()
+        relabel = self.paths.set_trajectories(self.trajectories, given)
+        for c in self.curves.values():
+            c.set_trajectories(self.trajectories, given)
+        self.colors = dict(self.paths.colors)
+        if relabel:
+            self._make_legend()
+            self.relayout()
+        if self._blit_cid is not None:
+            self._mark_animated(True)  # new artists after a rebuild
+            self._background = None  # the faint full curves live in the background
+        self.show(self.steps if at_end else min(self.k, self.steps))
+
+    def _given_colors(self) -> dict[str, str]:
+        keys = {r.key for r in runs_of(self.trajectories)}
+        return {k: v for k, v in self.colors.items() if k in keys}
+
+    def _make_legend(self) -> None:
+        """One legend entry per run, below the figure (never over the paths)."""
+        if self.legend is not None:
+            self.legend.remove()
+            self.legend = None
+        handles = list(self.paths.lines.values())
+        self._legend_rows = 0
+        if handles:
+            ncol = legend_columns([h.get_label() for h in handles], self.figure.get_size_inches()[0])
+            self.legend = self.figure.legend(
+                handles=handles, loc="lower center", ncol=ncol, fontsize=8, frameon=False,
+                handlelength=1.6, columnspacing=1.2, borderaxespad=0.0,
+            )
+            self._legend_rows = -(-len(handles) // ncol)
+
+    def show(self, k: int) -> list[Artist]:
+        """Move every view to step k (clamped per run); returns the artists that changed."""
+        k = max(int(k), 0)
+        self.k = min(k, self.steps)
+        self.paths.show(self.k)
+        for c in self.curves.values():
+            c.show(self.k)
+        self.step_text.set_text(f"step {self.k} / {self.steps}")
+        return self.animated
+
+    def draw(self) -> None:
+        """Schedule a full redraw (interactive canvases) — after set_trajectories/set_surface."""
+        self._background = None
+        self.figure.canvas.draw_idle()
+
+    # ------------------------------------------------------------------ blitting
+    # A full draw re-renders the contour and every tick label; a frame change only moves the
+    # paths, the revealed curves and the cursors. With blitting on, the static part is
+    # rendered once into a background image and a frame costs only the moving artists.
+
+    @property
+    def blitting(self) -> bool:
+        return self._blit_cid is not None
+
+    def _mark_animated(self, flag: bool) -> None:
+        for artist in self.animated:
+            artist.set_animated(flag)
+
+    def enable_blit(self) -> None:
+        """Draw the moving artists over a cached background from now on (`blit_frame`).
+
+        While on, the moving artists are marked animated, so a plain `savefig` of this figure
+        would leave them out: call `disable_blit()` first (export.py builds its own view)."""
+        if self._blit_cid is not None:
+            return
+        self._mark_animated(True)
+        self._blit_cid = self.figure.canvas.mpl_connect("draw_event", self._on_draw)
+        self._background = None
+
+    def disable_blit(self) -> None:
+        if self._blit_cid is None:
+            return
+        self.figure.canvas.mpl_disconnect(self._blit_cid)
+        self._blit_cid = None
+        self._background = None
+        self._mark_animated(False)
+
+    def _on_draw(self, event) -> None:
+        canvas = self.figure.canvas
+        self._background = canvas.copy_from_bbox(self.figure.bbox)
+        self._draw_animated()
+
+    def _draw_animated(self) -> None:
+        draw = self.figure.draw_artist
+        for artist in self.animated:
+            if artist.get_visible():
+                draw(artist)
+
+    def blit_frame(self, k: int) -> list[Artist]:
+        """`show(k)` and repaint: with blitting on and a background cached, only the moving
+        artists are drawn (and `canvas.blit` sends them); otherwise a full draw."""
+        artists = self.show(k)
+        canvas = self.figure.canvas
+        if self._blit_cid is None:
+            canvas.draw_idle()
+        elif self._background is None:
+            canvas.draw()  # its draw_event caches the background and paints the artists
+        else:
+            canvas.restore_region(self._background)
+            self._draw_animated()
+            canvas.blit(self.figure.bbox)
+        return artists
+
+    def close(self) -> None:
+        plt.close(self.figure)

@@ -1,0 +1,193 @@
+"""The `lossviz` command line: exit statuses, one-line errors, files made or not made."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from lossviz.cli import main, parse_run, parse_value  # noqa: E402
+from lossviz.export import save_gif  # noqa: E402
+from lossviz.scenes import SCENES, RunSpec, Scene  # noqa: E402
+
+SMALL = ["--steps", "30", "--frames", "6", "--dpi", "30"]
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("lossviz: error: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_bad_surface_in_a_subprocess(tmp_path):
+    out = tmp_path / "x.gif"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossviz.cli", "gif", "--surface", "nope", "--run", "adam:lr=0.01", "-o", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lossviz: error: ")
+    assert "nope" in lines[0] and "rosenbrock" in lines[0]  # names the problem and the choices
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_list(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for word in ("rosenbrock", "bowl", "saddle", "adam", "betas=(0.9, 0.999)", "momentum", "cosine_annealing", "lr_max", *SCENES):
+        assert word in out
+
+
+def test_gif_with_runs(tmp_path, capsys):
+    out = tmp_path / "out.gif"
+    code = main(["gif", "--surface", "rosenbrock", "--run", "adam:lr=0.01", "--run", "momentum:lr=0.001,momentum=0.9",
+                 "--fps", "20", "-o", str(out), *SMALL])
+    assert code == 0, capsys.readouterr().err
+    assert "wrote" in capsys.readouterr().out
+    with Image.open(out) as im:
+        assert im.n_frames == 6 and im.info["duration"] == 50
+
+
+def test_png_and_options(tmp_path):
+    out = tmp_path / "still.png"
+    code = main(["png", "--surface", "bowl", "--run", "adam:lr=0.05,betas=0.8/0.99,label=fast", "--run", "gd:lr=0.001",
+                 "--start", "1,0.5", "--step", "10", "--steps", "30", "--dpi", "30", "--panels", "loss,lr", "-o", str(out)])
+    assert code == 0 and out.exists()
+
+
+def test_run_spec_parsing():
+    spec = parse_run("adam:lr=0.1,betas=0.9/0.99,schedule=cosine_annealing,lr_min=0.001", steps=300)
+    assert spec.optimizer == "adam" and spec.hyper == {"betas": (0.9, 0.99)}
+    assert spec.lr == {"name": "cosine_annealing", "lr_max": 0.1, "lr_min": 0.001, "total_steps": 300}
+    spec = parse_run("adam:lr=0.01,beta1=0.5", steps=10)
+    assert spec.hyper == {"betas": (0.5, 0.999)}
+    spec = parse_run("rmsprop:lr=0.01,schedule=linear_warmup,warmup_steps=20,start=1/2,noise=0.1,label=warm", steps=10)
+    assert spec.lr == {"name": "linear_warmup", "lr": 0.01, "warmup_steps": 20}
+    assert spec.start == (1.0, 2.0) and spec.grad_noise == 0.1 and spec.label == "warm"
+    assert parse_run("gd", steps=10, default_lr=0.5).lr == 0.5
+    assert parse_value("true") is True and parse_value("3") == 3 and parse_value("x") == "x"
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["gif", "--run", "adamw:lr=0.1"], ["unknown optimizer 'adamw'", "adam", "rmsprop"]),
+        (["gif", "--run", "adam:lr"], ["expected key=value", "'lr'"]),
+        (["gif", "--run", "adam:lr=0.1,momentum=0.9"], ["adam has no key 'momentum'", "betas"]),
+        (["gif", "--run", "gd"], ["give the learning rate"]),
+        (["gif", "--run", "gd:lr=-1"], ["lr"]),
+        (["gif", "--run", "adam:lr=0.1,schedule=warp"], ["unknown schedule 'warp'", "cosine_annealing"]),
+        (["gif", "--run", "adam:lr=0.1", "--steps", "0"], ["steps must be an integer in [1,"]),
+        (["gif", "--run", "adam:lr=0.1", "--frames", "1"], ["frames must be an integer in [2, 2000]"]),
+        (["gif", "--run", "adam:lr=0.1", "--fps", "500"], ["fps must be an integer in [1, 100]"]),
+        (["gif", "--run", "adam:lr=0.1", "--dpi", "5"], ["dpi must be a finite number in [20, 600]"]),
+        (["gif", "--run", "momentum:lr=0.1,momentum=1.5"], ["momentum"]),
+        (["gif", "--surface", "nope"], ["unknown surface", "'nope'", "rosenbrock"]),
+        (["gif", "--scene", "missing.toml"], ["scene file 'missing.toml' does not exist"]),
+        (["gif", "--scene", "no_such_scene"], ["neither a scene file", *list(SCENES)[:1]]),
+        (["gif", "--start", "1"], ["--start must be two numbers"]),
+        (["gif", "--panels", "loss,wiggle"], ["unknown panel 'wiggle'", "grad_norm"]),
+        (["gif", "--steps", "ten"], ["--steps", "'ten'"]),
+        (["jpeg"], ["invalid choice", "gif"]),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
+    out = tmp_path / "out.gif"
+    assert main([*args, "-o", str(out)]) == 2
+    line = one_error_line(capsys)
+    for word in words:
+        assert word in line, line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_output_folder(tmp_path, capsys):
+    out = tmp_path / "nope" / "out.gif"
+    assert main(["gif", "--run", "adam:lr=0.1", "-o", str(out), *SMALL]) == 2
+    line = one_error_line(capsys)
+    assert "output folder" in line and "nope" in line and "does not exist" in line
+    assert not (tmp_path / "nope").exists()
+
+
+def test_mp4_without_ffmpeg(tmp_path, capsys, monkeypatch):
+    import lossviz.export
+
+    monkeypatch.setattr(lossviz.export.shutil, "which", lambda name: None)
+    assert main(["mp4", "--run", "adam:lr=0.1", "-o", str(tmp_path / "a.mp4"), *SMALL]) == 2
+    assert "ffmpeg" in one_error_line(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scene_file_round_trip_gives_the_same_gif(tmp_path, capsys):
+    scene = Scene(
+        surface="rosenbrock",
+        runs=[RunSpec("adam", {"name": "cosine_annealing", "lr_max": 0.05, "total_steps": 40}), RunSpec("momentum", 1e-3, {"momentum": 0.8})],
+        steps=40, frames=8, fps=10, title="round trip",
+    )
+    toml = tmp_path / "scene.toml"
+    scene.save(toml)
+    out = tmp_path / "cli.gif"
+    assert main(["gif", "--scene", str(toml), "--dpi", "30", "-o", str(out)]) == 0, capsys.readouterr().err
+    direct = save_gif(scene, tmp_path / "direct.gif", dpi=30)
+    assert out.read_bytes() == direct.read_bytes()
+    with Image.open(out) as im:
+        assert im.n_frames == 8 and im.info["duration"] == 100
+    # options override the scene's values
+    js = tmp_path / "scene.json"
+    scene.save(js)
+    assert main(["gif", "--scene", str(js), "--frames", "3", "--dpi", "30", "-o", str(out)]) == 0
+    with Image.open(out) as im:
+        assert im.n_frames == 3
+
+
+def test_named_scene(tmp_path):
+    name = next(iter(SCENES))
+    out = tmp_path / "named.png"
+    assert main(["png", "--scene", name, "--dpi", "30", "-o", str(out)]) == 0
+    assert out.exists()
+
+
+def test_sweep_png(tmp_path, capsys):
+    out = tmp_path / "sweep.png"
+    assert main(["sweep", "--surface", "rosenbrock", "--optimizers", "gd,adam", "--lr", "1e-4:1:12", "--steps", "50",
+                 "--dpi", "40", "-o", str(out)]) == 0, capsys.readouterr().err
+    with Image.open(out) as im:
+        assert im.format == "PNG"
+    heat = tmp_path / "heat.png"
+    assert main(["sweep", "--surface", "bowl", "--optimizers", "gd,momentum", "--lr", "1e-5:1e-1:8", "--steps", "40",
+                 "--heatmap", "momentum", "--values", "0:0.99:6", "--dpi", "40", "-o", str(heat)]) == 0, capsys.readouterr().err
+    assert heat.exists()
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--optimizers", "gd,adamw"], ["unknown optimizer 'adamw'"]),
+        (["--lr", "1e-4:1"], ["--lr must be LOW:HIGH:COUNT"]),
+        (["--lr", "0:1:5"], ["η must be > 0"]),
+        (["--optimizers", "adam", "--heatmap", "momentum", "--values", "0:0.9:3"], ["adam has no such hyperparameter", "beta1"]),
+        (["--heatmap", "momentum"], ["--heatmap needs --values"]),
+        (["--surface", "nope"], ["unknown surface", "'nope'"]),
+    ],
+)
+def test_sweep_bad_input(tmp_path, capsys, args, words):
+    out = tmp_path / "s.png"
+    assert main(["sweep", *args, "--steps", "5", "-o", str(out)]) == 2
+    line = one_error_line(capsys)
+    for word in words:
+        assert word in line, line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_exits_0(capsys):
+    assert main(["gif", "--help"]) == 0
+    assert "schedule=" in capsys.readouterr().out

@@ -1,0 +1,235 @@
+"""GIF / MP4 / PNG export: frames, timing, size, atomic writes, validation (Agg, headless)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image, ImageSequence  # noqa: E402
+
+from lossviz import export  # noqa: E402
+from lossviz.export import frame_indices, save_gif, save_mp4, save_png  # noqa: E402
+from lossviz.scenes import RunSpec, Scene  # noqa: E402
+from lossviz.view import SceneView  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return Scene(
+        surface="rosenbrock",
+        runs=[RunSpec("gd", 1e-3), RunSpec("adam", 5e-2), RunSpec("gd", 1e-2, label="gd too big")],  # the last diverges
+        steps=60,
+        frames=24,
+        fps=20,
+    )
+
+
+def frames_of(path):
+    with Image.open(path) as im:
+        return [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+
+
+# ------------------------------------------------------------------------------- frames
+
+
+def test_frame_indices_all_steps_when_they_fit():
+    np.testing.assert_array_equal(frame_indices(9, 10), np.arange(10))
+    np.testing.assert_array_equal(frame_indices(0, 2), [0])
+
+
+def test_frame_indices_linear_for_medium_runs():
+    idx = frame_indices(300, 120)
+    assert len(idx) == 120 and idx[0] == 0 and idx[-1] == 300
+    assert np.all(np.diff(idx) >= 2) and np.ptp(np.diff(idx)) <= 1
+
+
+@pytest.mark.parametrize("steps, frames", [(100_000, 200), (1200, 120), (10**6, 2), (5000, 7)])
+def test_frame_indices_log_spaced_for_long_runs(steps, frames):
+    idx = frame_indices(steps, frames)
+    assert len(idx) == frames and idx[0] == 0 and idx[-1] == steps
+    assert np.all(np.diff(idx) >= 1)  # unique, increasing
+    if frames > 10:
+        gaps = np.diff(idx)
+        assert gaps[0] == 1 and gaps[-1] > 20 * gaps[0]  # dense at the start, sparse at the end
+
+
+def test_frame_indices_validates():
+    with pytest.raises(ValueError, match=r"frames must be an integer in \[2, 2000\]"):
+        frame_indices(10, 1)
+
+
+# ------------------------------------------------------------------------------- GIF
+
+
+def test_background_holds_no_moving_artist(scene):
+    view, _ = export.build_view(scene, dpi=30)
+    canvas = view.figure.canvas
+    with export.FrameRenderer(view) as renderer:
+        canvas.restore_region(renderer.background)
+        background = np.array(canvas.buffer_rgba())
+    for artist in view.animated:
+        artist.set_visible(False)
+    canvas.draw()
+    np.testing.assert_array_equal(background, np.asarray(canvas.buffer_rgba()))
+
+
+def test_frame_shows_the_step(scene):
+    view, _ = export.build_view(scene, dpi=30, panels=())
+    with export.FrameRenderer(view) as renderer:
+        first, again, later = (np.asarray(renderer.frame(k)) for k in (0, 0, 40))
+    np.testing.assert_array_equal(first, again)  # a frame depends on k only
+    assert not np.array_equal(first, later)
+
+
+def test_gif_frames_duration_size(scene, tmp_path):
+    path = tmp_path / "out.gif"
+    assert save_gif(scene, path, fps=25, frames=24, dpi=60) == path
+    with Image.open(path) as im:
+        assert im.n_frames == 24
+        assert im.size == (11 * 60, 6 * 60)
+        durations = [f.info["duration"] for f in ImageSequence.Iterator(im)]
+        assert im.info.get("loop") == 0
+    assert durations == [40] * 24  # 1000 / fps
+    assert path.stat().st_size <= 500_000
+    frames = frames_of(path)
+    assert not np.array_equal(frames[0], frames[-1])
+    assert sum(not np.array_equal(a, b) for a, b in zip(frames, frames[1:])) == 23  # every frame moves
+    assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]  # no temporary file left
+
+
+def test_gif_uses_scene_defaults_and_short_runs_get_every_step(tmp_path):
+    short = Scene(runs=[RunSpec("adam", 1e-2)], steps=9, frames=120, fps=10)
+    path = save_gif(short, tmp_path / "short.gif", dpi=40, panels=())
+    with Image.open(path) as im:
+        assert im.n_frames == 10  # steps 0..9
+        assert im.info["duration"] == 100
+        assert im.size == (6 * 40, 5 * 40)
+
+
+def test_gif_from_explorer_like_object(scene, tmp_path):
+    trajectories = scene.run()
+    view = SceneView(scene.make_surface(), trajectories, colors=scene.colors(), dpi=40)
+    explorer = SimpleNamespace(view=view, scene=scene.with_(fps=10, frames=6))
+    path = save_gif(explorer, tmp_path / "explorer.gif", dpi=40)
+    with Image.open(path) as im:
+        assert im.n_frames == 6 and im.info["duration"] == 100
+    assert not any(a.get_animated() for a in view.animated)  # the live view is untouched
+
+
+def test_gif_same_scene_same_bytes(scene, tmp_path):
+    a = save_gif(scene, tmp_path / "a.gif", frames=6, dpi=40)
+    b = save_gif(scene, tmp_path / "b.gif", frames=6, dpi=40)
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_export_failing_midway_leaves_nothing(scene, tmp_path, monkeypatch, error):
+    calls = {"n": 0}
+    real = export.FrameRenderer.frame
+
+    def flaky(self, k):
+        calls["n"] += 1
+        if calls["n"] == 10:
+            raise error
+        return real(self, k)
+
+    monkeypatch.setattr(export.FrameRenderer, "frame", flaky)
+    with pytest.raises(type(error)):
+        save_gif(scene, tmp_path / "out.gif", frames=24, dpi=40)
+    assert calls["n"] == 10
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_write_keeps_old_file_and_removes_temp(scene, tmp_path, monkeypatch):
+    target = tmp_path / "keep.gif"
+    target.write_bytes(b"old")
+
+    def broken_save(self, fp, *args, **kwargs):
+        with open(fp, "wb") as fh:
+            fh.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Image.Image, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_gif(scene, target, frames=4, dpi=40)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.gif"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(fps=0), r"fps must be an integer in \[1, 100\]"),
+        (dict(fps=101), r"fps must be an integer in \[1, 100\]"),
+        (dict(fps=2.5), r"fps must be an integer"),
+        (dict(frames=1), r"frames must be an integer in \[2, 2000\]"),
+        (dict(frames=2001), r"frames must be an integer in \[2, 2000\]"),
+        (dict(dpi=10), r"dpi must be a finite number in \[20, 600\]"),
+        (dict(dpi=601), r"dpi must be a finite number in \[20, 600\]"),
+        (dict(figsize=(0, 3)), r"figsize width"),
+        (dict(panels=("nope",)), r"unknown panel 'nope'"),
+    ],
+)
+def test_gif_validation(scene, tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        save_gif(scene, tmp_path / "x.gif", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_folder_and_wrong_suffix(scene, tmp_path):
+    missing = tmp_path / "no" / "such" / "out.gif"
+    with pytest.raises(ValueError, match="output folder .*no/such.* does not exist"):
+        save_gif(scene, missing)
+    with pytest.raises(ValueError, match=r"must end in \.gif"):
+        save_gif(scene, tmp_path / "out.png")
+    with pytest.raises(ValueError, match="expected a Scene, an Explorer or a SceneView"):
+        save_gif(object(), tmp_path / "out.gif")
+
+
+# ------------------------------------------------------------------------------- MP4 / PNG
+
+
+def test_mp4_without_ffmpeg_is_a_clear_error(scene, tmp_path, monkeypatch):
+    monkeypatch.setattr(export.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="ffmpeg"):
+        save_mp4(scene, tmp_path / "out.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mp4_pipes_raw_frames_to_ffmpeg(scene, tmp_path, monkeypatch):
+    # a stand-in ffmpeg that stores what it is sent: checks the frame stream and the rename
+    fake = tmp_path / "bin" / "ffmpeg"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\nimport sys\nopen(sys.argv[-1], 'wb').write(sys.stdin.buffer.read())\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "out" / "clip.mp4"
+    out.parent.mkdir()
+    save_mp4(scene, out, frames=5, dpi=30)
+    assert out.stat().st_size == 5 * (11 * 30) * (6 * 30) * 3  # 5 RGB frames
+    assert [p.name for p in out.parent.iterdir()] == ["clip.mp4"]
+
+
+def test_png_still(scene, tmp_path):
+    path = save_png(scene, tmp_path / "still.png", step=10, dpi=40)
+    with Image.open(path) as im:
+        assert im.format == "PNG" and im.size == (11 * 40, 6 * 40)
+    last = save_png(scene, tmp_path / "last.png", dpi=40)
+    assert last.read_bytes() != path.read_bytes()
+    with pytest.raises(ValueError, match="step must be an integer"):
+        save_png(scene, tmp_path / "bad.png", step=-1)
+
+
+def test_atomic_write_text(tmp_path):
+    export.atomic_write_text(tmp_path / "scene.toml", "steps = 3\n")
+    assert (tmp_path / "scene.toml").read_text() == "steps = 3\n"
+    with pytest.raises(ValueError, match="does not exist"):
+        export.atomic_write_text(tmp_path / "nope" / "scene.toml", "x")
