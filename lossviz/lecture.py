@@ -1,21 +1,461 @@
-"""The lecture's settings as named scenes (LECTURE.md), shared by the notebooks and the tests."""
+"""The lecture (LECTURE.md) as named scenes, shared by the notebooks and the tests.
+
+Every number a notebook shows comes from here, and `tests/test_lecture.py` asserts each
+phenomenon on the very same scene, so a notebook and its test cannot drift apart:
+
+    from lossviz import SCENES
+    runs = SCENES["p07_adagrad_burst"].run()      # label → Trajectory
+
+The bowl's settings are the ones its docstring (surfaces/bowl.py) derives: eigenvalues 1 and
+1000 at the minimum, GD stable for η < 2e-3; η = 1e-2 zig-zags, η = 1e-7 crawls, Adagrad's
+mean form at η = 0.07 bursts near step 164.
+
+Also here: `NOTEBOOKS` (lecture point → notebook → scenes), `SWEEPS` (the "which η works?"
+grids of notebook 09), `static_figure` (a PNG of a scene for places where widgets do not
+render) and `readme_tables` (the README's tables, generated from the registries).
+"""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
 from lossviz.scenes import SCENES, RunSpec, Scene
 
-SCENES.update(
-    {
-        "rosenbrock_race": Scene(
-            surface="rosenbrock",
-            runs=[
-                RunSpec("gd", 1e-3),
-                RunSpec("momentum", 1e-3, {"momentum": 0.9}),
-                RunSpec("rmsprop", 1e-2),
-                RunSpec("adam", 5e-2),
-            ],
-            steps=300,
-            title="Four optimizers in Rosenbrock's crescent valley",
-        ),
-    }
+# ------------------------------------------------------------------------------------------
+# the numbers of the lecture
+
+BOWL_ZIGZAG_LR = 1e-2  # §1, §2: above 2/λ_max = 2e-3, so GD zig-zags for good
+BOWL_CRAWL_LR = 1e-7  # §2: far below it, so GD crawls along the floor
+BOWL_CRAWL_STEPS = 100_000
+BOWL_ADAGRAD_LR = 0.07  # §3, §4, §7: Adagrad's mean form bursts near step 164
+BURST_STEPS = 450
+ROSENBROCK_RMSPROP_LR = 0.01  # §5
+RMSPROP_ALPHAS = (0.1, 0.5, 0.9, 0.99)  # §5: small α → large α
+REGRESSION_LR = 0.05  # §9: below 2/λ_max ≈ 0.26 of the regression bowl
+MINIBATCH_SIZES = (8, 1)  # §9: mini-batch and stochastic (full batch is the first run)
+SADDLE_LR = 0.05  # §10
+SADDLE_OFFSET = 1e-3  # §10: how far off the stable manifold the "offset" runs start
+SADDLE_NOISE = 0.1  # §10: standard deviation of the gradient noise
+SADDLE_MOMENTUM = 0.9
+GIF_FRAMES = 60  # per exported GIF (notebooks and `lossviz gif --scene …`): a 4-second loop
+GIF_FPS = 15
+
+
+def _scene(**settings: Any) -> Scene:
+    """A lecture scene: the given settings, animated with GIF_FRAMES frames at GIF_FPS."""
+    return Scene(**{"frames": GIF_FRAMES, "fps": GIF_FPS, **settings})
+
+
+def _saddle_scene(surface: str, start: tuple[float, float], offset: tuple[float, float], steps: int, title: str) -> Scene:
+    """Four runs from (next to) the saddle's stable manifold: stuck, offset, momentum, noise."""
+    moved = (start[0] + offset[0], start[1] + offset[1])
+    return _scene(
+        surface=surface,
+        runs=[
+            RunSpec("gd", SADDLE_LR, start=start, label="gd on the stable manifold"),
+            RunSpec("gd", SADDLE_LR, start=moved, label=f"gd, start offset {SADDLE_OFFSET:g}"),
+            RunSpec("momentum", SADDLE_LR, {"momentum": SADDLE_MOMENTUM}, start=moved, label=f"momentum β={SADDLE_MOMENTUM:g}, offset {SADDLE_OFFSET:g}"),
+            RunSpec("gd", SADDLE_LR, start=start, grad_noise=SADDLE_NOISE, label=f"gd + gradient noise σ={SADDLE_NOISE:g}"),
+        ],
+        steps=steps,
+        title=title,
+    )
+
+
+LECTURE_SCENES: dict[str, Scene] = {
+    # §1 — the loss is flat, the gradient is not
+    "p01_stall": _scene(
+        surface="bowl",
+        runs=[RunSpec("gd", BOWL_ZIGZAG_LR, label="gd η=1e-2")],
+        steps=500,
+        title="§1 A stalled loss is not a small gradient: GD at η = 1e-2 on the elongated bowl",
+    ),
+    # §2 — one η cannot fit the elongated bowl
+    "p02_zigzag": _scene(
+        surface="bowl",
+        runs=[RunSpec("gd", BOWL_ZIGZAG_LR, label="gd η=1e-2 (zig-zag)")],
+        steps=1000,
+        title="§2 η = 1e-2: zig-zag across the valley for good",
+    ),
+    "p02_crawl": _scene(
+        surface="bowl",
+        runs=[RunSpec("gd", BOWL_CRAWL_LR, label="gd η=1e-7 (crawl)")],
+        steps=BOWL_CRAWL_STEPS,
+        # its frames are log-spaced over the 100,000 steps (lossviz.export.frame_indices)
+        title="§2 η = 1e-7: no zig-zag, but 100,000 steps crawl along the floor",
+    ),
+    # §3 — a learning rate per parameter
+    "p03_per_parameter": _scene(
+        surface="bowl",
+        runs=[
+            RunSpec("gd", BOWL_ZIGZAG_LR, label="gd: one η for both"),
+            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label="adagrad_mean: η/σᵢ per parameter"),
+        ],
+        steps=150,
+        title="§3 One η for both parameters vs η/σᵢ per parameter",
+    ),
+    # §4 — Adagrad: the lecture's root mean square vs torch's root of the sum
+    "p04_adagrad_mean_vs_sum": _scene(
+        surface="bowl",
+        runs=[
+            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label="adagrad_mean: σ = √(mean g²)"),
+            RunSpec("adagrad", BOWL_ADAGRAD_LR, label="adagrad (torch): σ = √(Σ g²)"),
+        ],
+        steps=150,
+        title="§4 Adagrad: root mean square (lecture) vs root of the sum (torch)",
+    ),
+    # §5 — RMSprop in Rosenbrock's crescent valley
+    "p05_rmsprop_alpha": _scene(
+        surface="rosenbrock",
+        runs=[RunSpec("rmsprop_lecture", ROSENBROCK_RMSPROP_LR, {"alpha": a}, label=f"rmsprop α={a:g}") for a in RMSPROP_ALPHAS],
+        steps=1000,
+        title="§5 RMSprop from small α (reacts fast) to large α (remembers long)",
+    ),
+    "p05_rmsprop_v0": _scene(
+        surface="rosenbrock",
+        runs=[
+            RunSpec("rmsprop_lecture", ROSENBROCK_RMSPROP_LR, {"alpha": 0.99}, label="σ⁰ = |g⁰| (lecture)"),
+            RunSpec("rmsprop", ROSENBROCK_RMSPROP_LR, {"alpha": 0.99}, label="v = 0 (torch)"),
+        ],
+        steps=300,
+        title="§5 RMSprop's start: σ⁰ = |g⁰| vs v = 0 (first step 1/√(1 − α) = 10× larger)",
+    ),
+    # §6 — Adam = RMSprop + momentum
+    "p06_adam": _scene(
+        surface="rosenbrock",
+        runs=[
+            RunSpec("momentum", 2e-3, {"momentum": 0.9}, label="momentum β=0.9, η=2e-3"),
+            RunSpec("rmsprop", 0.05, label="rmsprop α=0.99, η=0.05"),
+            RunSpec("adam", 0.05, label="adam β=(0.9, 0.999), η=0.05"),
+        ],
+        steps=500,
+        title="§6 Adam = RMSprop's σ + momentum's m",
+    ),
+    # §7 — the Adagrad burst
+    "p07_adagrad_burst": _scene(
+        surface="bowl",
+        runs=[
+            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label="adagrad_mean η=0.07 (bursts)"),
+            RunSpec("adagrad", BOWL_ADAGRAD_LR, label="adagrad (torch sum) η=0.07"),
+        ],
+        steps=BURST_STEPS,
+        title="§7 The Adagrad burst: tiny gradients across, σ shrinks, η/σ explodes",
+    ),
+    # §8 — schedules tame the burst
+    "p08_schedules": _scene(
+        surface="bowl",
+        runs=[
+            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label="constant η=0.07 (bursts)"),
+            RunSpec("adagrad_mean", {"name": "inverse_sqrt", "lr": 0.5}, label="decay η=0.5/√(t+1)"),
+            RunSpec(
+                "adagrad_mean",
+                {
+                    "name": "join",
+                    "schedules": [
+                        {"name": "linear_warmup", "lr": 0.1, "warmup_steps": 10},
+                        {"name": "inverse_time", "lr": 0.1, "lr_decay": 0.01},
+                    ],
+                    "boundaries": [10],
+                },
+                label="warm-up to 0.1, then 0.1/(1+0.01t)",
+            ),
+            RunSpec("adagrad_mean", {"name": "cosine_annealing", "lr_max": BOWL_ADAGRAD_LR, "total_steps": BURST_STEPS}, label="cosine annealing 0.07 → 0"),
+        ],
+        steps=BURST_STEPS,
+        title="§8 Letting time change η: decay, warm-up and cosine annealing tame the burst",
+    ),
+    # §9 — full batch, mini-batch, stochastic
+    "p09_batch_size": _scene(
+        surface="regression",
+        runs=[
+            RunSpec("gd", REGRESSION_LR, label="full batch (48 points)"),
+            *(
+                RunSpec("gd", REGRESSION_LR, batch_size=b, label="stochastic (batch 1)" if b == 1 else f"mini-batch of {b}")
+                for b in MINIBATCH_SIZES
+            ),
+        ],
+        steps=300,
+        seed=0,
+        title="§9 Fitting y = w·x + b: full batch, mini-batch and stochastic gradients",
+    ),
+    # notebook 09: the best η of each optimizer in the "which_lr" sweep, side by side
+    "best_lr_bowl": _scene(
+        surface="bowl",
+        runs=[
+            RunSpec("gd", 1.8e-3, label="gd η=1.8e-3"),
+            RunSpec("momentum", 1.8e-3, {"momentum": 0.9}, label="momentum β=0.9, η=1.8e-3"),
+            RunSpec("adam", 0.3, label="adam η=0.3"),
+        ],
+        steps=500,
+        title="The best η of each optimizer after 500 steps on the elongated bowl",
+    ),
+    # §10 — saddle points
+    "p10_saddle": _saddle_scene("saddle", (-1.5, 0.0), (0.0, SADDLE_OFFSET), 100, "§10 x² − y²: stuck on the stable manifold (y = 0), escape by offset, momentum or noise"),
+    "p10_monkey_saddle": _saddle_scene("monkey_saddle", (1.5, 0.0), (0.0, SADDLE_OFFSET), 150, "§10 Monkey saddle x³ − 3xy²: flat, degenerate, still escapable"),
+    "p10_double_well": _saddle_scene("double_well", (0.0, 1.5), (SADDLE_OFFSET, 0.0), 150, "§10 Double well: the saddle between two minima"),
+}
+
+SCENES.update(LECTURE_SCENES)
+# not a lecture point: the example scene of the CLI's help (`lossviz png --scene rosenbrock_race`)
+SCENES["rosenbrock_race"] = Scene(
+    surface="rosenbrock",
+    runs=[
+        RunSpec("gd", 1e-3),
+        RunSpec("momentum", 1e-3, {"momentum": 0.9}),
+        RunSpec("rmsprop", 1e-2),
+        RunSpec("adam", 5e-2),
+    ],
+    steps=300,
+    title="Four optimizers in Rosenbrock's crescent valley",
 )
+
+
+# ------------------------------------------------------------------------------------------
+# sweeps: which η works? (notebook 09)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A grid of runs summarised by final loss (lossviz.sweeps.sweep_figure's arguments)."""
+
+    surface: str
+    optimizers: tuple[str, ...]
+    lr: tuple[float, ...]
+    steps: int
+    heatmap: str | None = None  # a hyperparameter key ("momentum", "beta1", ...) for an η × key grid
+    values: tuple[float, ...] | None = None
+
+    def results(self) -> dict:
+        """Optimizer name → optimizers.SweepResult (what the figure draws)."""
+        import optimizers
+        import surfaces
+        from lossviz.sweeps import _sweep_grid
+
+        surface = surfaces.get(self.surface)
+        grid = {}
+        out = {}
+        for name in self.optimizers:
+            if self.heatmap is not None:
+                grid = _sweep_grid(name, self.heatmap, self.values)
+            out[name] = optimizers.sweep(surface, name, steps=self.steps, lr=list(self.lr), **grid)
+        return out
+
+    def figure(self, dpi: float = 80):
+        """The sweep drawn by lossviz.sweeps.sweep_figure (an Agg Figure)."""
+        import surfaces
+        from lossviz.sweeps import sweep_figure
+
+        return sweep_figure(
+            surfaces.get(self.surface),
+            list(self.optimizers),
+            lr=list(self.lr),
+            steps=self.steps,
+            heatmap=self.heatmap,
+            values=None if self.values is None else list(self.values),
+            dpi=dpi,
+        )
+
+
+def _geomspace(low: float, high: float, n: int) -> tuple[float, ...]:
+    return tuple(float(v) for v in np.geomspace(low, high, n))
+
+
+SWEEPS: dict[str, SweepSpec] = {
+    "which_lr": SweepSpec(
+        surface="bowl",
+        optimizers=("gd", "momentum", "adagrad_mean", "rmsprop", "adam"),
+        lr=_geomspace(1e-5, 1.0, 41),
+        steps=500,
+    ),
+    "which_lr_momentum": SweepSpec(
+        surface="bowl",
+        optimizers=("momentum",),
+        lr=_geomspace(1e-5, 1e-1, 33),
+        steps=500,
+        heatmap="momentum",
+        values=tuple(float(v) for v in np.linspace(0.0, 0.99, 34)),
+    ),
+}
+
+
+# ------------------------------------------------------------------------------------------
+# the notebooks, in lecture order
+
+
+@dataclass(frozen=True)
+class LectureNotebook:
+    """One notebook of the lecture: its file, the lecture points it shows and its scenes."""
+
+    notebook: str
+    points: str  # "§7, §8" (empty for the explorer)
+    topic: str
+    scenes: tuple[str, ...] = ()  # drawn as static figures, in this order
+    sweeps: tuple[str, ...] = ()
+    explorer: str | None = None  # the scene the Explorer opens (default: the first)
+    exported: str | None = None  # the scene whose GIF the last cell writes (default: the first)
+
+    @property
+    def explorer_scene(self) -> str | None:
+        return self.explorer or (self.scenes[0] if self.scenes else None)
+
+    @property
+    def gif_scene(self) -> str | None:
+        return self.exported or (self.scenes[0] if self.scenes else None)
+
+    @property
+    def gif(self) -> str | None:
+        """The GIF the notebook's last cell writes (next to the notebook)."""
+        return f"{self.gif_scene}.gif" if self.gif_scene else None
+
+
+NOTEBOOKS: tuple[LectureNotebook, ...] = (
+    LectureNotebook("00_explorer.ipynb", "", "the playground: every surface, optimizer and schedule"),
+    LectureNotebook("01_stall_is_not_a_small_gradient.ipynb", "§1", "the loss is flat while ‖g‖ stays large", ("p01_stall",)),
+    LectureNotebook("02_one_learning_rate.ipynb", "§2", "the elongated bowl: η = 1e-2 zig-zags, η = 1e-7 crawls for 100,000 steps", ("p02_zigzag", "p02_crawl"), exported="p02_crawl"),
+    LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter; Adagrad's mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
+    LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock: α small → large; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
+    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum", ("p06_adam",)),
+    LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst, tamed by decay, warm-up and cosine annealing", ("p07_adagrad_burst", "p08_schedules"), explorer="p08_schedules", exported="p08_schedules"),
+    LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression: batch size from full to 1", ("p09_batch_size",)),
+    LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
+    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
+)
+
+
+# ------------------------------------------------------------------------------------------
+# static figures for notebooks (GitHub, nbviewer and PDF show no widgets)
+
+
+def png_bytes(figure, dpi: float | None = None) -> bytes:
+    """A matplotlib Figure rendered to PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi or figure.dpi)
+    return buffer.getvalue()
+
+
+def as_image(figure, dpi: float | None = None):
+    """A matplotlib Figure as an `IPython.display.Image` (a PNG in the notebook's output)."""
+    from IPython.display import Image
+
+    return Image(data=png_bytes(figure, dpi), format="png")
+
+
+def static_figure(
+    source: Any,
+    runs: Mapping[str, Any] | None = None,
+    *,
+    step: int | None = None,
+    panels: Sequence[str] | None = None,
+    figsize=None,
+    dpi: float = 80,
+):
+    """A still of a Scene (or an Explorer, or a SceneView) as an `IPython.display.Image`.
+
+    The figure is drawn on its own Agg canvas, so it is a plain PNG in the notebook even under
+    `%matplotlib widget` — GitHub, nbviewer and a PDF show it. Pass `runs` (the scene's
+    `run()` result) to reuse trajectories already computed; `step` picks the step shown
+    (default: the last).
+    """
+    from IPython.display import Image
+
+    from lossviz.export import build_view
+
+    if runs is None:
+        view, _ = build_view(source, dpi=dpi, figsize=figsize, panels=panels)
+    else:
+        if not isinstance(source, Scene):
+            raise ValueError(f"runs= goes with a Scene, got {type(source).__name__}")
+        view = _scene_view(source, runs, dpi=dpi, figsize=figsize, panels=panels)
+    try:
+        view.show(view.steps if step is None else step)
+        return Image(data=png_bytes(view.figure), format="png")
+    finally:
+        view.figure.clear()
+
+
+def _scene_view(scene: Scene, runs: Mapping[str, Any], *, dpi: float, figsize, panels):
+    """A SceneView of already computed runs on an Agg figure (as lossviz.export.build_view)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from lossviz.export import DEFAULT_FIGSIZE, DEFAULT_FIGSIZE_NO_PANELS
+    from lossviz.view import DEFAULT_PANELS, SceneView
+
+    panels = DEFAULT_PANELS if panels is None else tuple(panels)
+    fig = Figure(figsize=figsize or (DEFAULT_FIGSIZE if panels else DEFAULT_FIGSIZE_NO_PANELS), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return SceneView(scene.make_surface(), runs, colors=scene.colors(), panels=panels, fig=fig, title=scene.title)
+
+
+# ------------------------------------------------------------------------------------------
+# the README's tables, generated from the registries
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def surface_table() -> str:
+    """Markdown table of `surfaces.SURFACES`: key, formula and what it teaches."""
+    import surfaces
+
+    rows = ["| surface | f(x, y) | what it shows |", "| --- | --- | --- |"]
+    for name, s in surfaces.SURFACES.items():
+        rows.append(f"| `{name}` | {_cell(s.formula)} | {_cell(s.description)} |")
+    return "\n".join(rows)
+
+
+def optimizer_table() -> str:
+    """Markdown table of `optimizers.OPTIMIZERS`: key, what it is and its keyword arguments."""
+    import optimizers
+
+    rows = ["| optimizer | what it is | keyword arguments (defaults) |", "| --- | --- | --- |"]
+    for name in optimizers.OPTIMIZERS:
+        args = ", ".join(f"`{k}={v!r}`" for k, v in optimizers.defaults(name).items())
+        rows.append(f"| `{name}` | {_cell(optimizers.TITLES.get(name, name))} | {args} |")
+    return "\n".join(rows)
+
+
+def notebook_table() -> str:
+    """Markdown table: lecture point → notebook → named scenes."""
+    rows = ["| lecture point | notebook | what you see | scenes |", "| --- | --- | --- | --- |"]
+    for nb in NOTEBOOKS:
+        scenes = ", ".join(f"`{s}`" for s in (*nb.scenes, *nb.sweeps)) or "—"
+        rows.append(f"| {nb.points or '—'} | [`{nb.notebook}`](notebooks/{nb.notebook}) | {_cell(nb.topic)} | {scenes} |")
+    return "\n".join(rows)
+
+
+def readme_tables() -> dict[str, str]:
+    """Name → generated Markdown, each placed in README.md between
+    `<!-- begin NAME -->` and `<!-- end NAME -->` (tests/test_readme.py checks they match)."""
+    return {"surfaces": surface_table(), "optimizers": optimizer_table(), "notebooks": notebook_table()}
+
+
+def update_readme(text: str) -> str:
+    """README text with every generated table replaced by the current one."""
+    import re
+
+    for name, table in readme_tables().items():
+        pattern = re.compile(rf"(<!-- begin {name} -->\n).*?(\n<!-- end {name} -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README has no '<!-- begin {name} -->' … '<!-- end {name} -->' block")
+        text = pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
+    return text
+
+
+__all__ = [
+    "LECTURE_SCENES",
+    "NOTEBOOKS",
+    "SWEEPS",
+    "LectureNotebook",
+    "SweepSpec",
+    "as_image",
+    "png_bytes",
+    "readme_tables",
+    "static_figure",
+    "update_readme",
+]

@@ -70,6 +70,8 @@ class RunSpec:
     start: tuple[float, float] | None = None
     label: str | None = None
     color: str | None = None
+    grad_noise: float | None = None  # None: the scene's value (lets one scene compare noise levels)
+    batch_size: int | None = None  # None: the scene's value (full batch vs mini-batch, lecture §9)
 
     def __post_init__(self):
         # one canonical form, so a scene equals itself after a trip through JSON or TOML
@@ -81,7 +83,11 @@ class RunSpec:
         return optimizers.make_optimizer(self.optimizer, **self.hyper)
 
     def default_label(self) -> str:
-        extra = ", ".join(f"{k}={v}" for k, v in self.hyper.items())
+        extra = ", ".join(
+            [f"{k}={v}" for k, v in self.hyper.items()]
+            + ([f"noise={self.grad_noise:g}"] if self.grad_noise is not None else [])
+            + ([f"batch={self.batch_size}"] if self.batch_size is not None else [])
+        )
         return f"{self.optimizer} {describe_lr(self.lr)}" + (f", {extra}" if extra else "")
 
 
@@ -138,8 +144,8 @@ class Scene:
                 lr=schedule_from_spec(spec.lr),
                 steps=self.steps,
                 start=start,
-                grad_noise=self.grad_noise,
-                batch_size=self.batch_size,
+                grad_noise=self.grad_noise if spec.grad_noise is None else spec.grad_noise,
+                batch_size=self.batch_size if spec.batch_size is None else spec.batch_size,
                 seed=self.seed,
                 labels=(label,),
             )

@@ -1,0 +1,100 @@
+"""README.md stays true: its tables are the registries', its GIF is the one its command makes,
+its commands parse, and the two set-up commands are there verbatim."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+import optimizers
+import surfaces
+from lossviz import SCENES
+from lossviz.cli import build_parser
+from lossviz.lecture import NOTEBOOKS, readme_tables, update_readme
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+GIF = REPO / "docs" / "lossviz.gif"
+
+SETUP_COMMANDS = (
+    "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/jupyter lab notebooks/",
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest",
+)
+REFRESH = "refresh them with"
+
+
+def test_the_two_setup_commands_are_there():
+    for command in SETUP_COMMANDS:
+        assert f"```bash\n{command}\n```" in README, command
+
+
+@pytest.mark.parametrize("name", sorted(readme_tables()))
+def test_generated_table_matches_the_registries(name):
+    block = re.search(rf"<!-- begin {name} -->\n(.*?)\n<!-- end {name} -->", README, re.S)
+    assert block, f"README has no generated '{name}' table"
+    assert block.group(1) == readme_tables()[name], (
+        f"README's {name} table is out of date; regenerate it with the command after '{REFRESH}' in README.md"
+    )
+
+
+def test_update_readme_is_a_no_op_on_the_committed_readme():
+    assert update_readme(README) == README
+
+
+def test_every_registry_entry_and_notebook_is_listed():
+    for name in surfaces.SURFACES:
+        assert f"| `{name}` |" in README, name
+    for name in optimizers.OPTIMIZERS:
+        assert f"| `{name}` |" in README, name
+    for nb in NOTEBOOKS:
+        assert f"(notebooks/{nb.notebook})" in README, nb.notebook
+        assert (REPO / "notebooks" / nb.notebook).is_file(), nb.notebook
+
+
+def _gif_command() -> list[str]:
+    match = re.search(r"`lossviz (gif [^`]*-o docs/lossviz\.gif)`", README)
+    assert match, "README does not show the `lossviz gif … -o docs/lossviz.gif` command that made its GIF"
+    return shlex.split(match.group(1))
+
+
+def test_readme_gif_is_small_and_is_what_its_command_makes():
+    from PIL import Image
+
+    assert "](docs/lossviz.gif)" in README.split("## Set-up")[0], "the GIF belongs at the top"
+    assert GIF.is_file()
+    assert GIF.stat().st_size <= 1_000_000  # committed: keep it small (≤ 1 MB)
+    args = build_parser().parse_args(_gif_command())
+    scene = SCENES[args.scene]
+    with Image.open(GIF) as image:
+        assert image.format == "GIF"
+        frames = image.n_frames
+        size = image.size
+    from lossviz.export import DEFAULT_FIGSIZE, frame_indices
+
+    assert frames == len(frame_indices(scene.steps, args.frames or scene.frames))
+    dpi = args.dpi
+    assert size == (round(DEFAULT_FIGSIZE[0] * dpi), round(DEFAULT_FIGSIZE[1] * dpi))
+
+
+def _cli_lines() -> list[str]:
+    """Every `lossviz …` command in the README's bash blocks (continuation lines joined)."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", README, re.S):
+        text = block.replace("\\\n", " ")
+        for line in text.splitlines():
+            line = line.split("#")[0].strip()
+            if line.startswith(".venv/bin/lossviz ") or line.startswith("lossviz "):
+                commands.append(line.split("lossviz ", 1)[1])
+    return commands
+
+
+def test_readme_cli_commands_parse_and_name_real_scenes():
+    commands = _cli_lines()
+    assert any(c.startswith("gif ") for c in commands), "README shows no `lossviz gif` command"
+    for command in commands:
+        args = build_parser().parse_args(shlex.split(command))
+        if getattr(args, "scene", None):
+            assert args.scene in SCENES, command
