@@ -41,6 +41,7 @@ def adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, amsgrad: 
     check_unit("betas[1] (β2)", beta2)
     check_positive("eps", eps)
     b1, b2, eps_ = column(beta1), column(beta2), column(eps)
+    c1, c2 = 1 - b1, 1 - b2  # once here, not every step (they are (B, 2) arrays in a sweep)
 
     def init(theta: Array) -> AdamState:
         zeros = np.zeros_like(theta, dtype=float)
@@ -48,8 +49,8 @@ def adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, amsgrad: 
 
     def update(g: Array, state: AdamState) -> tuple[Direction, AdamState]:
         beta1_t, beta2_t = state.beta1_t * b1, state.beta2_t * b2  # count first: 1 − β^t ≠ 0
-        m = b1 * state.m + (1 - b1) * g
-        v = b2 * state.v + (1 - b2) * (g * g)
+        m = b1 * state.m + c1 * g
+        v = b2 * state.v + c2 * (g * g)
         v_max = np.maximum(state.v_max, v) if amsgrad else state.v_max
         m_hat = m / (1 - beta1_t)
         sigma = np.sqrt((v_max if amsgrad else v) / (1 - beta2_t)) + eps_

@@ -12,6 +12,7 @@ from optimizers.base import Array, Direction, Optimizer, check_number, check_uni
 class GDState(NamedTuple):
     t: int  # gradients seen so far
     v: Array  # the velocity (momentum buffer); unused when β = 0
+    ones: Array  # σ = 1, made once by init (read-only), so a step allocates nothing for it
 
 
 def gd(momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> Optimizer:
@@ -25,7 +26,8 @@ def gd(momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) ->
 
     Args:
       momentum: β, in [0, 1). torch: `momentum`.
-      dampening: scales the new gradient in the velocity, in [0, 1]; torch's first step ignores it.
+      dampening: scales the new gradient in the velocity, in [0, 1]; as in torch, the first step
+        and any run with β = 0 ignore it.
       nesterov: use Nesterov's look-ahead form. The plotted θ is then torch's iterate, which
         is Sutskever's θ + β v: both evaluate the same sequence of gradients.
 
@@ -35,15 +37,22 @@ def gd(momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) ->
     """
     check_unit("momentum", momentum)
     check_number("dampening", dampening, low=0.0, high=1.0)
-    beta, keep = column(momentum), 1.0 - column(dampening)
+    beta = column(momentum)
+    heavy = bool(np.any(np.asarray(momentum) > 0))
+    # torch applies dampening only inside the momentum buffer: with β = 0 the step is η g
+    keep = column(np.where(np.asarray(momentum) > 0, 1.0 - np.asarray(dampening, dtype=float), 1.0))
 
     def init(theta: Array) -> GDState:
-        return GDState(t=0, v=np.zeros_like(theta, dtype=float))
+        ones = np.ones_like(theta, dtype=float)
+        ones.flags.writeable = False
+        return GDState(t=0, v=np.zeros_like(theta, dtype=float), ones=ones)
 
     def update(g: Array, state: GDState) -> tuple[Direction, GDState]:
+        if not heavy:  # β = 0: plain gradient descent, m = g (the velocity stays unused)
+            return Direction(g, state.ones), GDState(state.t + 1, state.v, state.ones)
         v = g if state.t == 0 else beta * state.v + keep * g  # torch starts the buffer at g_0
         m = g + beta * v if nesterov else v
-        return Direction(m, np.ones_like(m)), GDState(state.t + 1, v)
+        return Direction(m, state.ones), GDState(state.t + 1, v, state.ones)
 
     hyper = {"momentum": momentum, "dampening": dampening, "nesterov": nesterov}
     return Optimizer(init, update, "gd", hyper)

@@ -48,13 +48,17 @@ def rmsprop(
       eps: ε, added after the root as torch does.
       momentum: β in [0, 1). torch: `momentum`.
       centered: divide by an estimate of the variance instead of the raw second moment.
-      v0: "zeros" (torch; the first step is 1/√(1 − α) times larger) or "first_grad" (lecture).
+      v0: "zeros" (torch; the first step is 1/√(1 − α) times larger) or "first_grad" (lecture;
+        not with centered=True, whose first variance estimate would then be 0).
     """
     check_unit("alpha", alpha)
     check_positive("eps", eps)
     check_unit("momentum", momentum)
     check_choice("v0", v0, ("zeros", "first_grad"))
+    if centered and v0 == "first_grad":  # v₀ − ḡ₀² = g₀² − g₀² = 0: σ₀ = ε, a first step of η g/ε
+        raise ValueError("centered=True needs v0='zeros': with v0='first_grad' the first variance is 0")
     a, eps_, beta = column(alpha), column(eps), column(momentum)
+    c = 1 - a  # the weight of the new gradient, computed once
     use_buffer = np.any(np.asarray(momentum) > 0)
 
     def init(theta: Array) -> RMSpropState:
@@ -65,8 +69,8 @@ def rmsprop(
         if state.t == 0 and v0 == "first_grad":
             v, g_avg = g * g, g
         else:
-            v = a * state.v + (1 - a) * (g * g)
-            g_avg = a * state.g_avg + (1 - a) * g if centered else state.g_avg
+            v = a * state.v + c * (g * g)
+            g_avg = a * state.g_avg + c * g if centered else state.g_avg
         sigma = np.sqrt(v - g_avg * g_avg if centered else v) + eps_
         if not use_buffer:
             return Direction(g, sigma), RMSpropState(state.t + 1, v, g_avg, state.buf)

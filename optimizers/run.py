@@ -13,6 +13,7 @@ from optimizers.base import Array, Optimizer, check_int, check_number, check_pos
 MAX_STEPS = 1_000_000
 MAX_CELLS = 20_000_000  # steps × runs: keeps a Trajectory under ~1.3 GB
 ESCAPE_RADIUS = 1e6
+CHECK_EVERY = 8  # steps between checks that stop runs which left; the exact step is found after
 
 
 @dataclass(frozen=True, eq=False)
@@ -22,8 +23,8 @@ class Trajectory:
     theta, loss and grad have T+1 rows (t = 0 is the start); lr, m and sigma have T rows
     (the values used for the step t → t+1). `grad` is the exact gradient ∇f(θ_t), also when
     the runs stepped with noisy or mini-batch gradients. A run that overflowed or left the
-    escape radius at step k has diverged_at = k and NaN in rows k… of theta, loss and grad
-    (−1 when it never diverged).
+    escape radius at step k has diverged_at = k and NaN in rows k… of theta, loss, grad, m
+    and sigma (−1 when it never diverged); m[k−1] and sigma[k−1] are the step that left.
     """
 
     theta: Array  # (T+1, B, 2)
@@ -106,7 +107,10 @@ def batch_size_of(*sizes: int) -> int:
 
 def starting_points(surface, start: Any) -> Array:
     """θ_0 as an array of shape (B, 2): the surface's default, one point, or one per run."""
-    theta = np.asarray(surface.start if start is None else start, dtype=float)
+    try:
+        theta = np.asarray(surface.start if start is None else start, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"start must be a point (x, y) or an array of shape (B, 2), got {start!r}") from None
     if theta.ndim == 1:
         theta = theta[None]
     if theta.ndim != 2 or theta.shape[1] != 2:
@@ -162,58 +166,67 @@ def run(
     theta = starting_points(surface, start)
     noise = np.asarray(grad_noise, dtype=float)
     B = batch_size_of(len(theta), optimizer.batch, np.size(lr) if not callable(lr) else 1, noise.size)
+    T = steps
+    if T * B > MAX_CELLS:  # before allocating anything of size T × B
+        raise ValueError(f"steps × runs must be at most {MAX_CELLS:,}, got {T:,} × {B}")
     eta = learning_rates(lr, steps, B)
     if callable(lr) and eta.shape[1] != B:
         B = batch_size_of(B, eta.shape[1])
     theta = np.array(np.broadcast_to(theta, (B, 2)))
     noise = noise.reshape(-1, 1) if noise.ndim else float(noise)
     rng = np.random.default_rng(seed)
-
-    T = steps
-    if T * B > MAX_CELLS:
-        raise ValueError(f"steps × runs must be at most {MAX_CELLS:,}, got {T:,} × {B}")
     thetas = np.full((T + 1, B, 2), np.nan)
     ms = np.full((T, B, 2), np.nan)
     sigmas = np.full((T, B, 2), np.nan)
-    diverged_at = np.full(B, -1)
-    eta_col = eta[..., None]  # (T, B, 1) so that each step broadcasts against (B, 2)
     thetas[0] = theta
+    # η_t per step: a plain float when every run shares it (cheaper than a (1, 1) array),
+    # else a (B, 1) column that broadcasts against (B, 2)
+    shared = bool((eta == eta[:, :1]).all())
+    etas = eta[:, 0].tolist() if shared else eta[..., None]
     noisy = bool(np.any(noise))
-    grad = surface.grad
+    update = optimizer.update
+    if batch_size is None:
+        grad = surface.grad
+    else:
+
+        def grad(p: Array) -> Array:
+            return surface.sample_grad(p, rng, batch_size)
+
+    stopped = np.zeros(B, dtype=bool)
 
     with np.errstate(all="ignore"):  # divergence is data, not a warning storm
         state = optimizer.init(theta)
         for t in range(T):
-            if batch_size is None:
-                g = grad(theta)
-            else:
-                g = surface.sample_grad(theta, rng, batch_size)
+            g = grad(theta)
             if noisy:
                 g = g + noise * rng.standard_normal(g.shape)
-            direction, state = optimizer.update(g, state)
-            m, sigma = direction
-            theta = theta - eta_col[t] * m / sigma  # the lecture's rule: the only line that moves θ
+            (m, sigma), state = update(g, state)
+            theta = theta - etas[t] * m / sigma  # the lecture's rule: the only line that moves θ
+            thetas[t + 1] = theta
             ms[t] = m
             sigmas[t] = sigma
-            if not np.abs(theta).max() <= escape_radius:  # also catches NaN and ±inf
-                bad = ~(np.abs(theta) <= escape_radius).all(axis=1) & (diverged_at < 0)
-                diverged_at[bad] = t + 1
-                theta[diverged_at >= 0] = np.nan  # a stopped run stays NaN (and so does its state)
-                if (diverged_at >= 0).all():
-                    break
-            thetas[t + 1] = theta
+            # Stop runs that left (NaN and ±inf fail `<=` too). Every CHECK_EVERY steps is
+            # enough: the exact step is found from the recorded rows below.
+            if t % CHECK_EVERY == 0 and not np.abs(theta).max() <= escape_radius:
+                stopped |= ~(np.abs(theta) <= escape_radius).all(axis=1)
+                if stopped.all():
+                    break  # the rows never reached stay NaN
+                theta[stopped] = np.nan  # a stopped run stays NaN (and so does its state)
 
         loss = surface.f(thetas)
         grads = surface.grad(thetas)
-        late = ~np.isfinite(loss) & (diverged_at < 0)[None, :]
-        if late.any():  # θ finite but f or ∇f overflowed: diverged there too
-            first = np.where(late.any(axis=0), late.argmax(axis=0), -1)
-            diverged_at = np.where(first >= 0, first, diverged_at)
+        # a run diverged at its first row whose θ left the escape radius or was not finite,
+        # or whose f or ∇f overflowed (possibly before θ itself did)
+        bad = ~(np.abs(thetas) <= escape_radius).all(axis=-1)
+        bad |= ~np.isfinite(loss) | ~np.isfinite(grads).all(axis=-1)
+        diverged_at = np.where(bad.any(axis=0), bad.argmax(axis=0), -1)
         rows = np.arange(T + 1)[:, None]
         gone = (diverged_at >= 0)[None, :] & (rows >= diverged_at[None, :])
         thetas[gone] = np.nan
         loss = np.where(gone, np.nan, loss)
         grads[gone] = np.nan
+        ms[gone[:T]] = np.nan  # steps taken from a NaN θ (or never taken) have no direction
+        sigmas[gone[:T]] = np.nan
 
     return Trajectory(
         theta=thetas,

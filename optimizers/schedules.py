@@ -32,7 +32,8 @@ __all__ = [
 
 def _steps(t: Any) -> Any:
     t = np.asarray(t)
-    if not np.issubdtype(t.dtype, np.integer) and not np.all(t == np.floor(t)):
+    whole = np.issubdtype(t.dtype, np.integer) or np.all(t == np.floor(t))
+    if not whole or np.any(t < 0):
         raise ValueError(f"t must be a whole step number ≥ 0, got {t!r}")
     return t
 

@@ -25,7 +25,8 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
 
     def grad(p: Array) -> Array:
         x, y = xy(p)
-        return pack(-2 * (a - x) - 4 * b * x * (y - x**2), 2 * b * (y - x**2))
+        r = y - x * x  # how far above the valley floor y = x²
+        return pack(-2 * (a - x) - 4 * b * x * r, 2 * b * r)
 
     return Surface(
         name="rosenbrock",
