@@ -129,8 +129,13 @@ def _ipympl_figure(figsize, dpi) -> Figure:
     (so a notebook making many Explorers never collects dozens of live figures)."""
     import warnings
 
+    before = matplotlib.get_backend()
     from ipympl.backend_nbagg import Canvas, FigureManager
 
+    if matplotlib.get_backend() != before:  # importing ipympl switches pyplot's backend: undo
+        import matplotlib.pyplot as plt
+
+        plt.switch_backend(before)
     fig = Figure(figsize=figsize, dpi=dpi)
     canvas = Canvas(fig)
     with warnings.catch_warnings():  # ipympl's Toolbar passes traitlets an argument it ignores

@@ -570,7 +570,18 @@ def test_accepts_keeps_gd_plain():
     assert accepts("adagrad", "eps") and not accepts("adagrad", "beta1")
 
 
-def test_ipympl_canvas_when_available():
+@pytest.fixture
+def keep_backend():
+    """`import ipympl` switches pyplot's backend; put the test session's Agg back afterwards."""
+    before = matplotlib.get_backend()
+    yield
+    if matplotlib.get_backend() != before:
+        import matplotlib.pyplot as plt
+
+        plt.switch_backend(before)
+
+
+def test_ipympl_canvas_when_available(keep_backend):
     pytest.importorskip("ipympl")
     ex = Explorer(steps=30, backend="ipympl", figsize=(6, 3.6), dpi=40)
     ok(ex)

@@ -158,7 +158,9 @@ def served_dir(tmp_path_factory) -> Path:
     return dst
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API runs an event loop in this thread until it stops, and
+# nbclient (the notebook tests) needs asyncio.run in the same thread afterwards
+@pytest.fixture(scope="module")
 def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
     """Start JupyterLab serving `served_dir`; yield {"url", "token", "pid", "root", "log"}."""
     tmp = tmp_path_factory.mktemp("jupyter")
@@ -225,7 +227,7 @@ def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
         signal.signal(signal.SIGTERM, old_handler)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     """Headless Chromium launched by Playwright; stopped by pid (and process group) at the end."""
     from playwright.sync_api import sync_playwright
