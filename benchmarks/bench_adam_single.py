@@ -16,30 +16,14 @@ The torch parts are skipped, with a note, when torch is not installed. No assert
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 import optimizers
 from surfaces import SURFACES
+from _timing import best_of  # noqa: E402  (benchmarks/_timing.py)
 
 STEPS, LR, START = 1000, 1e-3, (-1.5, 2.0)
-
-
-def best_of(candidates: dict, repeats: int) -> tuple[dict, dict]:
-    """Best wall-clock and CPU time of each candidate, interleaved in every repeat so that a
-    busy machine slows them alike."""
-    for fn in candidates.values():
-        fn()  # warm-up
-    wall = {name: float("inf") for name in candidates}
-    cpu = dict(wall)
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            wall[name] = min(wall[name], time.perf_counter() - t0)
-            cpu[name] = min(cpu[name], time.process_time() - c0)
-    return wall, cpu
 
 
 def ours():
@@ -103,7 +87,7 @@ def main() -> None:
         candidates["analytic"] = lambda: torch_analytic(torch)
         same = np.allclose(torch_autograd(torch)[-1].numpy(), ours().theta[-1, 0], rtol=1e-9)
         print(f"torch {torch.__version__}; same final θ as torch.optim.Adam (rtol 1e-9): {'yes' if same else 'NO'}")
-    wall, cpu = best_of(candidates, args.repeats)
+    wall, cpu, _ = best_of(candidates, args.repeats)
 
     def line(name: str, text: str) -> str:
         return f"  {text:44s} {wall[name] * 1e3:7.2f} ms / {cpu[name] * 1e3:7.2f} ms"

@@ -26,29 +26,15 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import time
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 from lossviz.explorer import Explorer  # noqa: E402
+from _timing import best_of  # noqa: E402  (benchmarks/_timing.py)
 
 OPTIMIZERS = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
-
-
-def best_of(candidates: dict, repeats: int) -> tuple[dict, dict]:
-    for fn in candidates.values():
-        fn()  # warm-up
-    wall = {name: float("inf") for name in candidates}
-    cpu = dict(wall)
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            wall[name] = min(wall[name], time.perf_counter() - t0)
-            cpu[name] = min(cpu[name], time.process_time() - c0)
-    return wall, cpu
 
 
 def measure(steps: int, dpi: int, repeats: int, inline: bool) -> dict:
@@ -79,7 +65,7 @@ def measure(steps: int, dpi: int, repeats: int, inline: bool) -> dict:
         scene.runs = [type(r)(**{**r.__dict__, "lr": next(fresh)}) for r in scene.runs]
         scene.run(ex.surface)
 
-    wall, cpu = best_of({"full draw": full_draw, "change η": change_eta, "scrub": scrub, "compute only": compute_only}, repeats)
+    wall, cpu, _ = best_of({"full draw": full_draw, "change η": change_eta, "scrub": scrub, "compute only": compute_only}, repeats)
     assert ex.last_error is None, ex.last_error
     ex._image = image
     ex.close()

@@ -17,12 +17,12 @@ No asserts: it prints the times and the ratios.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 import optimizers
 from surfaces import SURFACES
+from _timing import best_of  # benchmarks/_timing.py
 
 STEPS = 500
 LRS = np.geomspace(1e-4, 1.0, 100)
@@ -95,15 +95,8 @@ def main() -> None:
     except ImportError:
         print("jax/optax are not installed: the optax jit+vmap comparison is skipped")
 
-    wall = {k: float("inf") for k in candidates}
-    cpu = dict(wall)
-    results = {}
-    for _ in range(args.repeats):
-        for name, fn in candidates.items():
-            t0, c0 = time.perf_counter(), time.process_time()
-            results[name] = fn()
-            wall[name] = min(wall[name], time.perf_counter() - t0)
-            cpu[name] = min(cpu[name], time.process_time() - c0)
+    # no warm-up: optax's timing includes its compilation
+    wall, cpu, results = best_of(candidates, args.repeats, warmup=False)
 
     n = len(LRS) * len(BETA1S)
     print(f"{n:,} Adam runs × {STEPS} steps on Rosenbrock, best of {args.repeats} (wall / CPU):")

@@ -56,17 +56,9 @@ __all__ = ["Explorer", "HYPER_KEYS", "SCHEDULE_CHOICES"]
 # ------------------------------------------------------------------------------------------
 # what the controls can reach (DESIGN.md: "sliders cannot reach invalid values")
 
-HYPER_KEYS = ("momentum", "beta1", "beta2", "alpha", "eps")
-SCHEDULE_CHOICES = (
-    "constant",
-    "step_decay",
-    "exponential",
-    "inverse_time",
-    "inverse_sqrt",
-    "cosine_annealing",
-    "linear_warmup",
-    "warmup_cosine",
-)
+HYPER_KEYS = tuple(optimizers.HYPERPARAMETERS)  # momentum, beta1, beta2, alpha, eps
+# every schedule of the registry (join is offered as warm-up then cosine)
+SCHEDULE_CHOICES = (*(name for name in optimizers.SCHEDULES if name != "join"), "warmup_cosine")
 CUSTOM_SCHEDULE = "custom (from scene)"
 SCHEDULE_PARAMS: dict[str, tuple[str, ...]] = {
     "constant": (),
@@ -84,8 +76,6 @@ EXPRESSION = "expression"
 EXAMPLE_FORMULA = "x**2 + 10*y**2"
 
 LR_RANGE = (-8, 1)  # η = 1e-8 … 10, as exponents of 10
-EPS_RANGE = (-10, -1)  # ε = 1e-10 … 1e-1
-UNIT_MAX = 0.999  # β, β₁, β₂, α in [0, 0.999]
 STEPS_MAX = 10_000  # a scene may hold more (the lecture's 100,000-step crawl): kept as is
 START_LIMIT = 1e5
 NOISE_MAX = 50.0
@@ -441,12 +431,12 @@ class Explorer:
         add("warmup_steps", W.BoundedIntText(value=30, min=1, max=COUNT_MAX, description="warm-up", style=desc, layout=wide()))
         for key in HYPER_KEYS:
             meta = optimizers.HYPERPARAMETERS[key]
-            if key == "eps":
-                widget = W.FloatLogSlider(value=1e-8, base=10, min=EPS_RANGE[0], max=EPS_RANGE[1], step=0.1,
-                                          readout_format=".1e", description=meta.symbol, continuous_update=cu,
-                                          style=desc, layout=wide())
-            else:
-                widget = W.FloatSlider(value=0.9, min=0.0, max=UNIT_MAX, step=0.001, readout_format=".3f",
+            if meta.log:  # ε: the registry's range, as exponents of 10
+                widget = W.FloatLogSlider(value=1e-8, base=10, min=np.log10(meta.low), max=np.log10(meta.high),
+                                          step=0.1, readout_format=".1e", description=meta.symbol,
+                                          continuous_update=cu, style=desc, layout=wide())
+            else:  # β, β₁, β₂, α
+                widget = W.FloatSlider(value=0.9, min=meta.low, max=meta.high, step=0.001, readout_format=".3f",
                                        description=meta.symbol, continuous_update=cu, style=desc, layout=wide())
             add(key, widget)
         add("steps", W.BoundedIntText(value=300, min=1, max=STEPS_MAX, description="steps", style=desc, layout=wide()))

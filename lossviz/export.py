@@ -307,10 +307,17 @@ def quantized_frames(view, indices: Sequence[int], progress: Progress | None = N
     return images
 
 
-def _resolve_timing(scene, fps, frames) -> tuple[int, int]:
+def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels):
+    """Checked settings and a fresh view for an animated export: (view, fps, frame steps).
+    fps and frames default to the scene's."""
+    scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
     fps = check_fps(fps if fps is not None else getattr(scene, "fps", 20))
     frames = check_frames(frames if frames is not None else getattr(scene, "frames", 120))
-    return fps, frames
+    check_dpi(dpi)
+    if figsize is not None:
+        check_figsize(figsize)
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    return view, fps, frame_indices(view.steps, frames)
 
 
 # ------------------------------------------------------------------------------------------
@@ -343,14 +350,9 @@ def save_gif(
     from PIL import Image
 
     target = check_output(path, (".gif",))
-    scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
-    fps, frames = _resolve_timing(scene, fps, frames)
-    check_dpi(dpi)
-    if figsize is not None:
-        check_figsize(figsize)
-    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels)
     try:
-        images = quantized_frames(view, frame_indices(view.steps, frames), progress)
+        images = quantized_frames(view, indices, progress)
     finally:
         view.figure.clear()
     with atomic_path(target) as tmp:
@@ -382,14 +384,8 @@ def save_mp4(
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise RuntimeError("MP4 export needs ffmpeg on PATH, and it was not found; install ffmpeg or export a GIF (save_gif / `lossviz gif`)")
-    scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
-    fps, frames = _resolve_timing(scene, fps, frames)
-    check_dpi(dpi)
-    if figsize is not None:
-        check_figsize(figsize)
-    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels)
     w, h = (int(v) for v in view.figure.canvas.get_width_height())
-    indices = frame_indices(view.steps, frames)
     with atomic_path(target) as tmp:
         cmd = [
             ffmpeg, "-y", "-loglevel", "error",

@@ -26,7 +26,7 @@ from optimizers import (
     slider_values,
 )
 from surfaces import SURFACES
-from surfaces.base import Surface
+from helpers import flat_surface
 
 NAMES = sorted(OPTIMIZERS)
 
@@ -39,16 +39,6 @@ def name(request):
 @pytest.fixture
 def rosenbrock():
     return SURFACES["rosenbrock"]
-
-
-def flat_surface() -> Surface:
-    return Surface(
-        name="flat",
-        f=lambda p: np.zeros(np.shape(p)[:-1]),
-        grad=lambda p: np.zeros(np.shape(p)),
-        bounds=((-1.0, 1.0), (-1.0, 1.0)),
-        start=(0.25, -0.5),
-    )
 
 
 def copy_state(state):

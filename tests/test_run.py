@@ -10,6 +10,7 @@ import pytest
 from optimizers import Trajectory, get_optimizer, run, schedules
 from optimizers.run import MAX_STEPS
 from surfaces import SURFACES
+from helpers import flat_surface
 from surfaces.base import Surface
 
 
@@ -21,16 +22,6 @@ def rosenbrock():
 @pytest.fixture
 def regression():
     return SURFACES["regression"]
-
-
-def flat_surface() -> Surface:
-    return Surface(
-        name="flat",
-        f=lambda p: np.zeros(np.shape(p)[:-1]),
-        grad=lambda p: np.zeros(np.shape(p)),
-        bounds=((-1.0, 1.0), (-1.0, 1.0)),
-        start=(0.0, 0.0),
-    )
 
 
 # ---- shapes and recorded quantities -----------------------------------------------------
