@@ -218,6 +218,20 @@ def test_mp4_pipes_raw_frames_to_ffmpeg(scene, tmp_path, monkeypatch):
     assert [p.name for p in out.parent.iterdir()] == ["clip.mp4"]
 
 
+@pytest.mark.skipif(export.shutil.which("ffmpeg") is None, reason="needs a real ffmpeg on PATH (CI has none; the stand-in test above covers the pipe)")
+def test_mp4_with_real_ffmpeg_has_every_frame(scene, tmp_path):
+    import subprocess
+
+    out = save_mp4(scene, tmp_path / "clip.mp4", frames=12, fps=10, dpi=30)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+         "-show_entries", "stream=nb_read_frames,codec_name", "-of", "default=nw=1", str(out)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "codec_name=h264" in probe and "nb_read_frames=12" in probe
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
+
+
 def test_png_still(scene, tmp_path):
     path = save_png(scene, tmp_path / "still.png", step=10, dpi=40)
     with Image.open(path) as im:
