@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers.base import Array, Direction, Optimizer, check_number, check_positive, column
+from optimizers.base import Array, Direction, Optimizer, check_bool, check_number, check_positive, column
 
 
 class AdagradState(NamedTuple):
@@ -35,6 +35,7 @@ def adagrad(eps: float = 1e-10, initial_accumulator_value: float = 0.0, mean: bo
     """
     check_positive("eps", eps)
     check_number("initial_accumulator_value", initial_accumulator_value, low=0.0)
+    mean = check_bool("mean", mean)
     eps_, s0 = column(eps), column(initial_accumulator_value)
 
     def init(theta: Array) -> AdagradState:

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers.base import Array, Direction, Optimizer, check_positive, check_unit, column
+from optimizers.base import Array, Direction, Optimizer, check_bool, check_positive, check_unit, column
 
 
 class AdamState(NamedTuple):
@@ -40,6 +40,7 @@ def adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, amsgrad: 
     check_unit("betas[0] (β1)", beta1)
     check_unit("betas[1] (β2)", beta2)
     check_positive("eps", eps)
+    amsgrad = check_bool("amsgrad", amsgrad)
     b1, b2, eps_ = column(beta1), column(beta2), column(eps)
     c1, c2 = 1 - b1, 1 - b2  # once here, not every step (they are (B, 2) arrays in a sweep)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
@@ -66,6 +67,36 @@ def _describe(value: Any) -> str:
     return repr(value) if a.ndim == 0 else f"values {np.array2string(a.ravel(), threshold=6)}"
 
 
+def _short(value: Any) -> str:
+    """`value` as written, shortened (for messages about values that are not numbers)."""
+    if isinstance(value, np.ndarray):
+        return f"values {np.array2string(value.ravel(), threshold=6)}"
+    return reprlib.repr(value)
+
+
+def _bool_or_text(value: Any) -> bool:
+    """True if `value` is, or holds, a bool or a string: numpy would quietly make numbers of them."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        return True
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "O":
+            return any(_bool_or_text(v) for v in value.flat)
+        return value.dtype.kind in "bSU"
+    if isinstance(value, (list, tuple)):
+        return any(_bool_or_text(v) for v in value)
+    return False
+
+
+def as_numbers(name: str, value: Any) -> Array:
+    """`value` as a float array, or a ValueError naming `name` (True and "0.1" are not numbers)."""
+    if _bool_or_text(value):
+        raise ValueError(f"{name} must be a number, got {_short(value)}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {_short(value)}") from None
+
+
 def check_number(
     name: str,
     value: Any,
@@ -76,10 +107,7 @@ def check_number(
     high_open: bool = False,
 ) -> None:
     """Raise ValueError naming `name` and the allowed range unless every value lies in it."""
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    a = as_numbers(name, value)
     lo_b = "(" if low_open or low == -math.inf else "["
     hi_b = ")" if high_open or high == math.inf else "]"  # "(0, inf)": finite numbers only
     rng = f"{lo_b}{low:g}, {high:g}{hi_b}"
@@ -98,6 +126,13 @@ def check_unit(name: str, value: Any) -> None:
 def check_positive(name: str, value: Any) -> None:
     """η, ε and friends are finite and > 0."""
     check_number(name, value, low=0.0, low_open=True)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """A switch such as nesterov or amsgrad: True or False only (the string "false" is truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_int(name: str, value: Any, *, low: int, high: int) -> int:

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers.base import Array, Direction, Optimizer, check_number, check_unit, column
+from optimizers.base import Array, Direction, Optimizer, check_bool, check_number, check_unit, column
 
 
 class GDState(NamedTuple):
@@ -36,6 +36,7 @@ def gd(momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) ->
       no slider position is an error.
     """
     check_unit("momentum", momentum)
+    nesterov = check_bool("nesterov", nesterov)
     check_number("dampening", dampening, low=0.0, high=1.0)
     beta = column(momentum)
     heavy = bool(np.any(np.asarray(momentum) > 0))

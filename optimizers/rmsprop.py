@@ -10,6 +10,7 @@ from optimizers.base import (
     Array,
     Direction,
     Optimizer,
+    check_bool,
     check_choice,
     check_positive,
     check_unit,
@@ -54,6 +55,7 @@ def rmsprop(
     check_unit("alpha", alpha)
     check_positive("eps", eps)
     check_unit("momentum", momentum)
+    centered = check_bool("centered", centered)
     check_choice("v0", v0, ("zeros", "first_grad"))
     if centered and v0 == "first_grad":  # v₀ − ḡ₀² = g₀² − g₀² = 0: σ₀ = ε, a first step of η g/ε
         raise ValueError("centered=True needs v0='zeros': with v0='first_grad' the first variance is 0")

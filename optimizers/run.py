@@ -107,21 +107,24 @@ def batch_size_of(*sizes: int) -> int:
 
 def starting_points(surface, start: Any) -> Array:
     """θ_0 as an array of shape (B, 2): the surface's default, one point, or one per run."""
+    start = surface.start if start is None else start
     try:
-        theta = np.asarray(surface.start if start is None else start, dtype=float)
+        theta = np.asarray(start, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"start must be a point (x, y) or an array of shape (B, 2), got {start!r}") from None
     if theta.ndim == 1:
         theta = theta[None]
     if theta.ndim != 2 or theta.shape[1] != 2:
         raise ValueError(f"start must be a point (x, y) or an array of shape (B, 2), got shape {theta.shape}")
-    check_number("start", theta, low=-ESCAPE_RADIUS, high=ESCAPE_RADIUS)
+    check_number("start", start, low=-ESCAPE_RADIUS, high=ESCAPE_RADIUS)  # the given values: no bools
     return theta
 
 
 def check_run_args(surface, steps, grad_noise, batch_size, seed) -> None:
     check_int("steps", steps, low=1, high=MAX_STEPS)
     check_number("grad_noise", grad_noise, low=0.0)
+    if np.ndim(grad_noise) > 1:
+        raise ValueError(f"grad_noise must be a float or a 1-D array (one per run), got shape {np.shape(grad_noise)}")
     check_int("seed", seed, low=0, high=2**63 - 1)
     if batch_size is not None:
         if not surface.n_data:

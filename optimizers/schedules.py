@@ -123,15 +123,19 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     >>> [s(t) for t in range(5)]
     [1.0, 1.0, 1.0, 0.5, 0.5]
     """
-    schedules, boundaries = list(schedules), [int(b) for b in boundaries]
+    if isinstance(boundaries, (str, bytes)) or not hasattr(boundaries, "__iter__"):
+        raise ValueError(f"boundaries must be a list of steps, got {boundaries!r}")
+    # whole steps only: int(1.5) would quietly switch schedules at step 1
+    boundaries = [check_int(f"boundaries[{i}]", b, low=1, high=10**9) for i, b in enumerate(boundaries)]
+    schedules = list(schedules)
     if len(schedules) != len(boundaries) + 1:
         raise ValueError(
             f"join needs one boundary fewer than schedules, got {len(schedules)} schedules and {len(boundaries)} boundaries"
         )
     if not all(callable(s) for s in schedules):
         raise ValueError("join: every schedule must be a function t -> η_t")
-    if any(b < 1 for b in boundaries) or boundaries != sorted(set(boundaries)):
-        raise ValueError(f"boundaries must be increasing positive steps, got {boundaries}")
+    if boundaries != sorted(set(boundaries)):
+        raise ValueError(f"boundaries must be increasing steps, got {boundaries}")
 
     def schedule(t):
         t = _steps(t)

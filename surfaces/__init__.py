@@ -53,11 +53,16 @@ def make(name: str, **params: Any) -> Surface:
     factory = expression if name == "expression" else FACTORIES.get(name)
     if factory is None:
         raise ValueError(f"unknown surface {name!r}; valid: {_valid_names()}")
-    accepted = list(inspect.signature(factory).parameters)
+    signature = inspect.signature(factory).parameters
+    accepted = list(signature)
+    takes = f"its parameters are {', '.join(accepted)}" if accepted else "it takes no parameters"
     unknown = [key for key in params if key not in accepted]
     if unknown:
-        takes = f"its parameters are {', '.join(accepted)}" if accepted else "it takes no parameters"
         raise ValueError(f"surface {name!r} has no parameter {unknown[0]!r}; {takes}")
+    missing = [key for key, p in signature.items() if p.default is p.empty and key not in params]
+    if missing:  # e.g. make("expression") without text: a ValueError, not Python's TypeError
+        needs = ", ".join(f"{key}=..." for key in missing)
+        raise ValueError(f"surface {name!r} needs {needs}; {takes}")
     return factory(**params)
 
 

@@ -99,6 +99,7 @@ def _check_tokens(text: Any) -> str:
         raise ValueError(f"the formula is too long ({len(source)} characters, at most {MAX_LENGTH})")
     if "\n" in source or "\r" in source:
         raise ValueError("the formula must fit on one line")
+    _check_parentheses(source)  # before tokenize, whose message would be "EOF in multi-line statement"
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError) as err:
@@ -130,6 +131,22 @@ def _check_tokens(text: Any) -> str:
             continue
         raise ValueError(f"{s!r} is not allowed in a formula (use numbers, x, y, + - * / ** ^ and parentheses)")
     return source
+
+
+def _check_parentheses(source: str) -> None:
+    """Every ')' closes an earlier '(' and every '(' is closed; positions count from 1."""
+    opened = []  # positions of the '(' not yet closed
+    for i, ch in enumerate(source, start=1):
+        if ch in "[]{}":
+            raise ValueError(f"{ch!r} is not allowed in a formula (use numbers, x, y, + - * / ** ^ and parentheses)")
+        if ch == "(":
+            opened.append(i)
+        elif ch == ")":
+            if not opened:
+                raise ValueError(f"could not read the formula {source!r}: unbalanced parentheses: ')' at position {i} has no '('")
+            opened.pop()
+    if opened:
+        raise ValueError(f"could not read the formula {source!r}: unbalanced parentheses: '(' at position {opened[-1]} is never closed")
 
 
 def _parse(source: str, x: Any, y: Any) -> Any:

@@ -7,6 +7,7 @@ for the hand-worked first steps, where a table must name its formula (and a test
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from optimizers import (
     slider_params,
     slider_values,
 )
+from optimizers.base import check_number
 from surfaces import SURFACES
 from helpers import flat_surface
 
@@ -316,6 +318,48 @@ def test_other_bad_arguments():
         get_optimizer("gd")(momentum=np.zeros((2, 2)))
     with pytest.raises(ValueError, match="momentum must be a number"):
         get_optimizer("gd")(momentum="fast")
+
+
+def bool_keys(name):
+    """The keywords of the named optimizer that are switches (their default is True or False)."""
+    return [key for key, value in defaults(name).items() if isinstance(value, bool)]
+
+
+def test_the_switches_of_the_registry():
+    assert {key for n in NAMES for key in bool_keys(n)} == {"nesterov", "mean", "centered", "amsgrad"}
+
+
+@pytest.mark.parametrize("bad", ["false", 2, None, np.array(True)])
+def test_switches_are_true_or_false_only(name, bad):
+    """The string "false" is truthy: amsgrad="false" would quietly run AMSGrad."""
+    for key in bool_keys(name):
+        with pytest.raises(ValueError, match=f"{key} must be True or False, got {re.escape(repr(bad))}"):
+            make_optimizer(name, **{key: bad})
+        default = defaults(name)[key]
+        assert make_optimizer(name, **{key: np.bool_(default)}).hyper[key] is default  # numpy's bool is fine
+
+
+@pytest.mark.parametrize(
+    "bad", [True, np.False_, "0.1", b"0.1", [0.1, True], (0.1, "0.2"), np.array([True]), np.array([0.1, "0.2"], dtype=object)]
+)
+def test_check_number_refuses_bools_and_text(bad):
+    """numpy would make 1.0 of True and 0.1 of "0.1": neither is a number the user meant."""
+    with pytest.raises(ValueError, match="lr must be a number"):
+        check_number("lr", bad)
+
+
+@pytest.mark.parametrize("good", [1, 0.5, np.float32(0.5), np.int64(2), [0.1, 2], (1, 2.5), np.array([0.1, 0.2])])
+def test_check_number_accepts_numbers(good):
+    check_number("lr", good)
+
+
+def test_factories_refuse_bools_and_text_as_numbers():
+    with pytest.raises(ValueError, match="eps must be a number, got True"):
+        get_optimizer("adam")(eps=True)
+    with pytest.raises(ValueError, match="momentum must be a number"):
+        get_optimizer("gd")(momentum=[0.5, "0.9"])
+    with pytest.raises(ValueError, match=r"betas\[1\] \(β2\) must be a number"):
+        get_optimizer("adam")(betas=(0.9, True))
 
 
 def test_unknown_optimizer_lists_the_valid_ones(rosenbrock):

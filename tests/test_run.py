@@ -274,8 +274,17 @@ def test_minibatch_runs_are_seeded(regression):
         (dict(lr=[1e-3, 0.0]), "lr"),
         (dict(lr=np.ones((2, 2))), "lr"),
         (dict(lr="fast"), "lr"),
+        (dict(lr=True), "lr must be a number"),  # not η = 1
+        (dict(lr="0.1"), "lr must be a number"),
+        (dict(lr=[1e-3, True]), "lr must be a number"),
+        (dict(lr=np.array([True, False])), "lr must be a number"),
+        (dict(start=(True, 0.5)), "start must be a number"),
         (dict(grad_noise=-0.1), "grad_noise"),
         (dict(grad_noise=np.nan), "grad_noise"),
+        (dict(grad_noise=True), "grad_noise must be a number"),
+        (dict(grad_noise="0.1"), "grad_noise must be a number"),
+        (dict(grad_noise=[[0.1, 0.2]]), "grad_noise must be a float or a 1-D array"),  # not B = 2 runs
+        (dict(grad_noise=np.zeros((2, 1))), "grad_noise must be a float or a 1-D array"),
         (dict(seed=-1), "seed"),
         (dict(seed=1.5), "seed"),
         (dict(escape_radius=0.0), "escape_radius"),

@@ -97,6 +97,11 @@ def test_join_boundaries():
     np.testing.assert_array_equal(s(np.arange(8)), [1.0, 1.0, 0.0, 0.25, 0.5, 0.75, 1.0, 1.0])
 
 
+def test_join_accepts_numpy_integer_boundaries():
+    s = join([constant(1.0), constant(0.5)], boundaries=np.array([2]))
+    assert [s(t) for t in range(4)] == [1.0, 1.0, 0.5, 0.5]
+
+
 def test_warmup_then_cosine_rises_then_decays():
     s = join([linear_warmup(0.1, warmup_steps=10), cosine_annealing(0.1, total_steps=90)], boundaries=[10])
     eta = s(np.arange(120))
@@ -143,6 +148,12 @@ def test_step_decay_and_cosine_examples():
         (lambda: join([constant(1.0), constant(0.5)], boundaries=[]), "boundar"),
         (lambda: join([constant(1.0), constant(0.5), constant(0.1)], boundaries=[5, 3]), "boundaries"),
         (lambda: join([constant(1.0), constant(0.5)], boundaries=[0]), "boundaries"),
+        (lambda: join([constant(1.0), constant(0.5)], boundaries=[1.5]), r"boundaries\[0\] must be an integer"),
+        (lambda: join([constant(1.0), constant(0.5)], boundaries=[True]), r"boundaries\[0\] must be an integer"),
+        (lambda: join([constant(1.0), constant(0.5), constant(0.1)], boundaries=[2, 3.5]), r"boundaries\[1\]"),
+        (lambda: join([constant(1.0), constant(0.5)], boundaries=3), "boundaries must be a list"),
+        (lambda: constant(True), "lr must be a number"),
+        (lambda: step_decay(0.1, step_size=10, gamma="0.5"), "gamma must be a number"),
         (lambda: join([constant(1.0), 0.5], boundaries=[3]), "schedule"),
     ],
 )

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from optimizers import SweepResult, make_optimizer, run, sweep
+from optimizers.sweep import MAX_UPDATES
 from surfaces import SURFACES
 
 
@@ -144,12 +145,27 @@ def test_steps_to_tol(rosenbrock):
         (dict(lr=[0.01], betas=[(0.9, 0.999)]), "betas"),
         (dict(lr=[0.01], start=(np.nan, 0.0)), "start"),
         (dict(lr=[0.01] * 1001, alpha=[0.5] * 1000), "configurations"),
+        (dict(lr=[0.01] * 1000, alpha=[0.5] * 1000, steps=1_000_000), r"configurations × steps.*1,000,000 × 1,000,000"),
+        (dict(lr=[0.01, True]), "lr must be a number"),
+        (dict(lr=[0.01, "0.1"]), "lr must be a number"),
+        (dict(lr=[0.01], alpha=[0.5, True]), "alpha must be a number"),
+        (dict(lr=[0.01], alpha=["0.5"]), "alpha must be a number"),
     ],
 )
 def test_bad_arguments_raise_naming_them(rosenbrock, kwargs, match):
     kwargs = {"steps": 10, **kwargs}
     with pytest.raises(ValueError, match=match):
         sweep(rosenbrock, "rmsprop", **kwargs)
+
+
+def test_update_cap_admits_the_benchmark_and_large_sweeps():
+    assert 10_000 * 500 <= 100 * 100 * 5_000 <= MAX_UPDATES < 10**6 * 10**6
+
+
+def test_tuples_of_different_lengths_raise(rosenbrock):
+    """zip would cut (0.5, 0.9, 0.1) to (0.5, 0.9) without a word."""
+    with pytest.raises(ValueError, match="betas must be a tuple of the same length"):
+        sweep(rosenbrock, "adam", steps=10, lr=[0.01], betas=[(0.9, 0.999), (0.5, 0.9, 0.1)])
 
 
 def test_unknown_optimizer_lists_the_valid_ones(rosenbrock):
