@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import os
 import sys
 from typing import Any, Sequence
@@ -30,6 +31,13 @@ of Adam's betas); label=TEXT; start=x/y; noise=σ; batch_size=n; color=#rrggbb.
 A schedule replaces the constant η: schedule=NAME plus its own keys, with lr as its peak
 (e.g. adam:lr=0.1,schedule=cosine_annealing — total_steps defaults to --steps;
 gd:lr=0.01,schedule=step_decay,step_size=50,gamma=0.5; rmsprop:lr=0.01,schedule=linear_warmup,warmup_steps=20)."""
+
+LR_HELP = """\
+η (> 0). With --run: the η of runs that do not set lr=. Without --run: the new peak η of
+every run of the scene (or --scene): a constant η is replaced; a schedule is scaled so that
+its largest η becomes this one and its shape is kept (cosine from η_max to η_min scales both;
+a join scales every part alike, so warm-up to η then decay from η both get the new η, and a
+step from 0.01 down to 0.001 becomes η then η/10)."""
 
 EPILOG = """\
 examples:
@@ -97,15 +105,19 @@ def parse_point(text: str, what: str = "--start") -> tuple[float, float]:
 
 
 def parse_range(text: str, what: str) -> tuple[float, float, int]:
-    """'lo:hi:n' → (lo, hi, n)."""
+    """'lo:hi:n' → (lo, hi, n): finite LOW < HIGH (LOW ≤ HIGH when COUNT is 1), 1 ≤ COUNT ≤ 1000."""
     parts = text.split(":")
     if len(parts) != 3:
         raise UsageError(f"{what} must be LOW:HIGH:COUNT (e.g. 1e-4:1:40), got {text!r}")
     lo, hi = parse_number(parts[0], what), parse_number(parts[1], what)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise UsageError(f"{what}: LOW and HIGH must be finite numbers, got {text!r}")
     n = parse_value(parts[2])
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1000:
         raise UsageError(f"{what}: COUNT must be an integer in [1, 1000], got {parts[2]!r}")
-    if not hi >= lo:
+    if n > 1 and not lo < hi:
+        raise UsageError(f"{what}: HIGH must be > LOW for COUNT > 1, got {text!r}")
+    if n == 1 and not lo <= hi:
         raise UsageError(f"{what}: HIGH must be ≥ LOW, got {text!r}")
     return lo, hi, n
 
@@ -181,7 +193,10 @@ def parse_run(text: str, *, steps: int, default_lr: float | None = None):
         raise UsageError(f"--run {text!r}: lr must be a number, got {lr!r}")
     if not isinstance(lr, dict) and not (0 < lr < float("inf")):
         raise UsageError(f"--run {text!r}: lr (η) must be a finite number > 0, got {lr!r}")
-    return RunSpec(name, lr if isinstance(lr, dict) else float(lr), params, **spec)
+    try:
+        return RunSpec(name, lr if isinstance(lr, dict) else float(lr), params, **spec)
+    except ValueError as error:  # the RunSpec names the field: "hyper: momentum must be ..."
+        raise UsageError(f"--run {text!r}: {error}") from None
 
 
 # ------------------------------------------------------------------------------------------
@@ -207,6 +222,8 @@ def scene_from_args(args):
     """The scene the options describe: --scene (file or name) with any options on top."""
     from lossviz.scenes import Scene
 
+    if args.lr is not None and not 0 < args.lr < float("inf"):
+        raise UsageError(f"--lr (η) must be a finite number > 0, got {args.lr:g}")
     data = load_scene(args.scene).to_dict() if args.scene else Scene().to_dict()
     if args.surface is not None:
         data["surface"] = args.surface
@@ -227,28 +244,15 @@ def scene_from_args(args):
     if args.run:
         steps = data.get("steps", 200)
         data["runs"] = [parse_run(r, steps=steps, default_lr=args.lr) for r in args.run]
-    elif args.lr is not None:  # a new η for the scene's runs (a schedule's peak η)
-        from optimizers.schedules import SCHEDULES
+    elif args.lr is not None:  # a new peak η for the scene's runs (see LR_HELP)
+        from lossviz.scenes import with_peak_lr
 
         for run in data.get("runs", []):
-            lr = run.get("lr")
-            if isinstance(lr, dict):
-                if lr.get("name") in SCHEDULES and lr.get("name") != "join":
-                    lr[next(iter(inspect.signature(SCHEDULES[lr["name"]]).parameters))] = args.lr
-            else:
-                run["lr"] = args.lr
+            run["lr"] = with_peak_lr(run["lr"], args.lr)
     runs = data.get("runs", [])
     data["runs"] = [r if isinstance(r, dict) else _run_dict(r) for r in runs]
-    scene = Scene.from_dict(data)
+    scene = Scene.from_dict(data)  # checks every field (runs included: optimizer, η or schedule, keywords)
     scene.make_surface()  # unknown surfaces and bad parameters fail here, before any work
-    from lossviz.scenes import schedule_from_spec
-
-    for label, run in zip(scene.labels(), scene.runs):
-        try:
-            run.make_optimizer()
-            schedule_from_spec(run.lr)
-        except ValueError as error:
-            raise UsageError(f"run {label!r}: {error}") from None
     return scene
 
 
@@ -418,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--surface", help="surface name (see `lossviz list`); default rosenbrock")
         p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100")
         p.add_argument("--run", action="append", metavar="NAME:K=V,...", help="a run, repeatable (see 'run spec' below)")
-        p.add_argument("--lr", type=_float, help="η for runs that do not set lr")
+        p.add_argument("--lr", type=_float, help=LR_HELP)
         p.add_argument("--steps", type=_positive_int, help="number of updates T (default 200)")
         p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
         p.add_argument("--noise", type=_float, help="standard deviation of Gaussian gradient noise")

@@ -419,12 +419,17 @@ def save_png(
     *,
     panels: Sequence[str] | None = None,
 ) -> Path:
-    """A still of the scene at `step` (default: the last step), written atomically."""
+    """A still of the scene at `step` (default: the last step), written atomically.
+
+    `step` must lie in [0, steps] (a ValueError naming the range otherwise), checked before a
+    Scene is run."""
     target = check_output(path, (".png",))
     if step is not None:
-        check_int("step", step, low=0, high=10**9)
+        check_int("step", step, low=0, high=scene_or_explorer.steps if _is_scene(scene_or_explorer) else 10**9)
     view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
     try:
+        if step is not None:
+            check_int("step", step, low=0, high=view.steps)  # an Explorer or a SceneView: its runs' steps
         view.show(view.steps if step is None else step)
         with atomic_path(target) as tmp:
             view.figure.savefig(tmp, format="png", dpi=view.figure.dpi)

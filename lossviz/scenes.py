@@ -7,9 +7,12 @@ which the tests use too, so a notebook and its test cannot drift apart.
 
 from __future__ import annotations
 
+import inspect
 import json
+import math
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -28,41 +31,194 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+# ------------------------------------------------------------------------------------------
+# checking and canonicalizing plain data (what a scene file can hold)
+
+LR_KINDS = "a number > 0 or a schedule table {name = ...}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _number(where: str, value: Any, *, low: float = -math.inf, low_open: bool = False) -> float:
+    """A finite real number (no bool, no text, no list) in the range, else a ValueError naming `where`."""
+    if not _is_number(value):
+        bound = f" {'>' if low_open else '≥'} {low:g}" if low > -math.inf else ""
+        raise ValueError(f"{where} must be a number{bound}, got {value!r}")
+    check_number(where, value, low=low, low_open=low_open)
+    return float(value)
+
+
+def _text(where: str, value: Any, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be text, got {value!r}")
+    return value
+
+
+def _point(where: str, value: Any) -> tuple[float, float] | None:
+    """None, or (x, y) as two finite floats."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(_is_number(c) and math.isfinite(c) for c in value):
+        raise ValueError(f"{where} must be two numbers [x, y], got {value!r}")
+    return float(value[0]), float(value[1])
+
+
+def _plain_value(where: str, value: Any) -> Any:
+    """One canonical form of a parameter value: numpy → Python, lists → tuples (recursively),
+    tables → dicts without None values. Only what JSON and TOML can both write is allowed."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain_value(f"{where}[{i}]", v) for i, v in enumerate(value))
+    if isinstance(value, Mapping):
+        return _plain_table(where, value)
+    raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {value!r}")
+
+
+def _plain_table(where: str, value: Any, what: str = "a table") -> dict:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where} must be {what}, got {value!r}")
+    out = {}
+    for key, v in value.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{where} keys must be text, got {key!r}")
+        if v is not None:  # None means "the default": the same as leaving the key out
+            out[key] = _plain_value(f"{where}.{key}", v)
+    return out
+
+
+def _lr(where: str, spec: Any) -> tuple[float | dict, Any]:
+    """(canonical spec, schedule) of an lr spec: a float stays a float; a schedule table is
+    checked key by key (join: its schedules and boundaries recursively) and built."""
+    if _is_number(spec):
+        check_number(where, spec, low=0.0, low_open=True)
+        return float(spec), float(spec)
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"{where} must be {LR_KINDS}, got {spec!r}")
+    valid_names = ", ".join(SCHEDULES)
+    if "name" not in spec:
+        raise ValueError(f"{where} must be {LR_KINDS}: this table has no name (one of {valid_names}), got {dict(spec)!r}")
+    name = spec["name"]
+    if not isinstance(name, str) or name not in SCHEDULES:
+        raise ValueError(f"{where}.name {name!r} is not a schedule; valid: {valid_names}")
+    keys = list(inspect.signature(SCHEDULES[name]).parameters)
+    unknown = [k for k in spec if k != "name" and k not in keys]
+    if unknown:
+        raise ValueError(f"{where}: schedule {name!r} has no key {unknown[0]!r}; valid: {', '.join(keys)}")
+    if name == "join":
+        for key in ("schedules", "boundaries"):
+            if not isinstance(spec.get(key), (list, tuple)):
+                what = "η values or schedule tables" if key == "schedules" else "step numbers"
+                raise ValueError(f"{where}.{key} must be a list of {what}, got {spec.get(key)!r}")
+        parts = [_lr(f"{where}.schedules[{i}]", s) for i, s in enumerate(spec["schedules"])]
+        boundaries = tuple(
+            check_int(f"{where}.boundaries[{i}]", b.item() if isinstance(b, np.generic) else b, low=1, high=10**9)
+            for i, b in enumerate(spec["boundaries"])
+        )
+        canonical = {"name": "join", "schedules": tuple(c for c, _ in parts), "boundaries": boundaries}
+        funcs = [s if callable(s) else optimizers.schedules.constant(s) for _, s in parts]
+        try:
+            return canonical, optimizers.schedules.join(funcs, boundaries)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+    params = {k: p for k, p in inspect.signature(SCHEDULES[name]).parameters.items()}
+    missing = [k for k, p in params.items() if p.default is inspect.Parameter.empty and spec.get(k) is None]
+    if missing:
+        raise ValueError(f"{where}: schedule {name!r} needs {', '.join(missing)}")
+    canonical: dict[str, Any] = {"name": name}
+    for key, value in spec.items():
+        if key == "name" or value is None:
+            continue
+        if not _is_number(value):
+            raise ValueError(f"{where}.{key} must be a number, got {value!r}")
+        canonical[key] = value.item() if isinstance(value, np.generic) else value
+    try:
+        return canonical, SCHEDULES[name](**{k: v for k, v in canonical.items() if k != "name"})
+    except ValueError as error:
+        raise ValueError(f"{where} ({name}): {error}") from None
+
+
+def check_lr_spec(spec: Any, where: str = "lr") -> float | dict:
+    """The canonical form of an lr spec (a float, or a schedule table with tuples for lists),
+    or a ValueError naming `where` and what is wrong."""
+    return _lr(where, spec)[0]
+
+
 def schedule_from_spec(spec: float | dict) -> Any:
     """A float stays a constant η; a dict {"name": ..., **kwargs} becomes that schedule.
 
     {"name": "join", "schedules": [spec, ...], "boundaries": [...]} composes schedules.
     """
+    return _lr("lr", spec)[1]
+
+
+def with_peak_lr(spec: float | dict, lr: float) -> float | dict:
+    """`spec` scaled so that its largest η is `lr` (a new spec; `spec` is not changed).
+
+    A float becomes `lr`; a schedule's η-valued keys (lr / lr_max and lr_min / start_lr) are
+    all multiplied by the same factor, so its shape is kept: cosine annealing from 0.1 to 0.01
+    with lr=0.5 runs from 0.5 to 0.05. In a join every part scales alike, so warm-up to η then
+    a decay from η gets the new η in both parts, and a step down 0.01 → 0.001 becomes
+    lr → lr/10.
+    """
+    _number("lr", lr, low=0.0, low_open=True)
+    canonical = check_lr_spec(spec)
+    peak = _peak(canonical)
+    return _plain(_scaled(canonical, float(lr), float(lr) / peak, peak))
+
+
+ETA_KEYS = ("lr", "lr_max", "lr_min", "start_lr")  # the schedule keys that are learning rates
+
+
+def _peak(spec: float | dict) -> float:
+    """The largest η of a canonical spec: the first argument of every schedule (lr / lr_max)
+    is its largest value."""
     if not isinstance(spec, dict):
-        check_number("lr", spec, low=0.0, low_open=True)
         return float(spec)
-    spec = dict(spec)
-    name = spec.pop("name", None)
-    if name not in SCHEDULES:
-        raise ValueError(f"unknown schedule {name!r}; valid: {', '.join(SCHEDULES)}")
-    if name == "join":
-        parts = [schedule_from_spec(s) for s in spec.pop("schedules", [])]
-        parts = [optimizers.schedules.constant(p) if not callable(p) else p for p in parts]
-        return optimizers.schedules.join(parts, spec.pop("boundaries", []))
-    try:
-        return SCHEDULES[name](**spec)
-    except TypeError as error:
-        raise ValueError(f"schedule {name!r}: {error}") from None
+    if spec["name"] == "join":
+        return max(_peak(s) for s in spec["schedules"])
+    return float(spec[next(iter(inspect.signature(SCHEDULES[spec["name"]]).parameters))])
+
+
+def _scaled(spec: float | dict, lr: float, factor: float, peak: float) -> float | dict:
+    def scale(v):
+        return lr if v == peak else v * factor  # the peak itself exactly, without rounding
+
+    if not isinstance(spec, dict):
+        return scale(spec)
+    if spec["name"] == "join":
+        return {**spec, "schedules": [_scaled(s, lr, factor, peak) for s in spec["schedules"]]}
+    return {k: scale(v) if k in ETA_KEYS else v for k, v in spec.items()}
 
 
 def describe_lr(spec: float | dict) -> str:
     """Short text for a legend: "η=0.01" or "cosine_annealing(η_max=0.1, …)"."""
-    if not isinstance(spec, dict):
-        return f"η={spec:.3g}"
+    if not isinstance(spec, Mapping):
+        return f"η={spec:.3g}" if _is_number(spec) else f"η={spec!r}"
     if spec.get("name") == "join":
-        return " → ".join(describe_lr(s) for s in spec.get("schedules", []))
-    args = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in spec.items() if k != "name")
-    return f"{spec['name']}({args})"
+        return " → ".join(describe_lr(s) for s in spec.get("schedules", ()))
+    args = ", ".join(f"{k}={v:g}" if _is_number(v) else f"{k}={v}" for k, v in spec.items() if k != "name")
+    return f"{spec.get('name')}({args})"
 
 
 @dataclass
 class RunSpec:
-    """One optimizer run of a scene: the registry name, η (or a schedule spec) and keywords."""
+    """One optimizer run of a scene: the registry name, η (or a schedule spec) and keywords.
+
+    Every field is checked (and put in one canonical form: tuples for lists, no None values
+    in tables) when the RunSpec is made, so a bad value is a ValueError naming its field —
+    never a TypeError later on — and a RunSpec equals itself after a trip through JSON/TOML.
+    """
 
     optimizer: str
     lr: float | dict = 1e-3
@@ -74,10 +230,34 @@ class RunSpec:
     batch_size: int | None = None  # None: the scene's value (full batch vs mini-batch, lecture §9)
 
     def __post_init__(self):
-        # one canonical form, so a scene equals itself after a trip through JSON or TOML
-        self.hyper = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in self.hyper.items()}
-        if self.start is not None:
-            self.start = tuple(float(c) for c in self.start)
+        # every message starts with the field's name (a Scene puts "runs[i]." in front)
+        if not isinstance(self.optimizer, str):
+            raise ValueError(f"optimizer must be a name such as 'adam' (see `lossviz list`), got {self.optimizer!r}")
+        if self.optimizer not in optimizers.OPTIMIZERS:
+            raise ValueError(f"optimizer {self.optimizer!r} is unknown; valid: {', '.join(optimizers.OPTIMIZERS)}")
+        self.lr = check_lr_spec(self.lr, "lr")
+        self.hyper = _plain_table("hyper", self.hyper, "a table of the optimizer's keywords (e.g. {betas = [0.9, 0.99]})")
+        try:
+            self.make_optimizer()
+        except (TypeError, ValueError) as error:  # a factory given a value of the wrong kind
+            raise ValueError(f"hyper: {error}") from None
+        defaults = optimizers.defaults(self.optimizer)
+        for key, value in self.hyper.items():  # one configuration: no batch of values (B = 1)
+            pair = isinstance(defaults[key], tuple)
+            if isinstance(value, tuple) != pair or (pair and any(isinstance(v, tuple) for v in value)):
+                raise ValueError(f"hyper.{key} must be one value like {defaults[key]!r} (a run of a scene is one configuration), got {value!r}")
+        self.start = _point("start", self.start)
+        self.label = _text("label", self.label, optional=True)
+        self.color = _text("color", self.color, optional=True)
+        if self.color is not None:
+            from matplotlib.colors import is_color_like
+
+            if not is_color_like(self.color):
+                raise ValueError(f"color must be a matplotlib colour such as '#1f77b4' or 'tab:red', got {self.color!r}")
+        if self.grad_noise is not None:
+            self.grad_noise = _number("grad_noise", self.grad_noise, low=0.0)
+        if self.batch_size is not None:
+            self.batch_size = check_int("batch_size", self.batch_size, low=1, high=10**9)
 
     def make_optimizer(self) -> optimizers.Optimizer:
         return optimizers.make_optimizer(self.optimizer, **self.hyper)
@@ -91,9 +271,31 @@ class RunSpec:
         return f"{self.optimizer} {describe_lr(self.lr)}" + (f", {extra}" if extra else "")
 
 
+RUN_KEYS = tuple(f.name for f in fields(RunSpec))
+
+
+def _make_run(i: int, run: Any) -> RunSpec:
+    """runs[i] of a scene (a RunSpec or a table) as a RunSpec; errors name runs[i]."""
+    if isinstance(run, RunSpec):
+        return run
+    if not isinstance(run, Mapping) or "optimizer" not in run:
+        raise ValueError(f"runs[{i}] must be a table with at least 'optimizer', got {run!r}")
+    bad = sorted(str(k) for k in set(run) - set(RUN_KEYS))
+    if bad:
+        raise ValueError(f"runs[{i}]: unknown key(s) {', '.join(bad)}; valid: {', '.join(sorted(RUN_KEYS))}")
+    try:
+        return RunSpec(**run)
+    except ValueError as error:
+        raise ValueError(f"runs[{i}].{error}") from None
+
+
 @dataclass
 class Scene:
-    """Everything needed to recompute and redraw one picture of the lecture."""
+    """Everything needed to recompute and redraw one picture of the lecture.
+
+    Like RunSpec, every field is checked and canonicalized when the scene is made (runs given
+    as tables become RunSpecs), before any label is built from them.
+    """
 
     surface: str = "rosenbrock"
     surface_params: dict = field(default_factory=dict)
@@ -108,19 +310,26 @@ class Scene:
     title: str = ""
 
     def __post_init__(self):
-        self.runs = [r if isinstance(r, RunSpec) else RunSpec(**r) for r in self.runs]
-        if self.start is not None:
-            self.start = tuple(float(c) for c in self.start)
+        if not isinstance(self.surface, str):
+            raise ValueError(f"surface must be a surface name such as 'rosenbrock' (see `lossviz list`), got {self.surface!r}")
+        self.surface_params = _plain_table("surface_params", self.surface_params, "a table of the surface's parameters (e.g. {a = 1, b = 100})")
+        if isinstance(self.runs, (str, bytes, Mapping)) or not isinstance(self.runs, (list, tuple)):
+            raise ValueError(f"runs must be a list of tables (each with at least 'optimizer'), got {self.runs!r}")
+        self.runs = [_make_run(i, r) for i, r in enumerate(self.runs)]
+        self.start = _point("start", self.start)
+        self.grad_noise = _number("grad_noise", self.grad_noise, low=0.0)
+        if self.batch_size is not None:
+            self.batch_size = check_int("batch_size", self.batch_size, low=1, high=10**9)
+        self.seed = check_int("seed", self.seed, low=0, high=2**63 - 1)
+        self.title = _text("title", self.title)
         self.validate()
 
     def validate(self) -> None:
-        check_int("steps", self.steps, low=1, high=MAX_STEPS)
-        check_int("frames", self.frames, low=2, high=2000)
-        check_int("fps", self.fps, low=1, high=100)
+        self.steps = check_int("steps", self.steps, low=1, high=MAX_STEPS)
+        self.frames = check_int("frames", self.frames, low=2, high=2000)
+        self.fps = check_int("fps", self.fps, low=1, high=100)
         if not self.runs:
             raise ValueError("a scene needs at least one run")
-        for spec in self.runs:
-            optimizers.get_optimizer(spec.optimizer)
         labels = self.labels()
         if len(set(labels)) != len(labels):
             raise ValueError(f"run labels must be unique, got {labels}")
@@ -174,30 +383,13 @@ class Scene:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Scene":
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             raise ValueError(f"a scene must be a table of settings, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(str(k) for k in set(data) - known)
         if unknown:
             raise ValueError(f"unknown scene key(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
-        data = dict(data)
-        run_keys = {f.name for f in fields(RunSpec)}
-        runs = []
-        for i, r in enumerate(data.get("runs", [])):
-            if not isinstance(r, dict) or "optimizer" not in r:
-                raise ValueError(f"runs[{i}] must be a table with at least 'optimizer'")
-            bad = sorted(set(r) - run_keys)
-            if bad:
-                raise ValueError(f"runs[{i}]: unknown key(s) {', '.join(bad)}; valid: {', '.join(sorted(run_keys))}")
-            r = dict(r)
-            if r.get("start") is not None:
-                r["start"] = tuple(float(c) for c in r["start"])
-            runs.append(RunSpec(**r))
-        if runs:
-            data["runs"] = runs
-        if data.get("start") is not None:
-            data["start"] = tuple(float(c) for c in data["start"])
-        return cls(**data)
+        return cls(**data)  # __post_init__ checks and canonicalizes every field
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -234,11 +426,21 @@ class Scene:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Scene":
-        """A scene file (.toml or .json); a missing file is a ValueError naming it."""
+        """A scene file (.toml or .json; another name: JSON if it starts with '{'); a missing
+        file is a ValueError naming it."""
         if not os.path.isfile(path):
             raise ValueError(f"scene file {os.fspath(path)!r} does not exist")
         with open(path, encoding="utf-8") as fh:
-            return cls.from_text(fh.read())
+            try:
+                text = fh.read()
+            except UnicodeDecodeError as error:
+                raise ValueError(f"scene file {os.fspath(path)!r} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        suffix = os.fspath(path).lower().rsplit(".", 1)[-1]
+        if suffix == "json":
+            return cls.from_json(text)
+        if suffix == "toml":
+            return cls.from_toml(text)
+        return cls.from_text(text)
 
     def with_(self, **changes: Any) -> "Scene":
         return replace(self, **changes)

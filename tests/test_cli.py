@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from lossviz.cli import main, parse_run, parse_value  # noqa: E402
+from lossviz.cli import build_parser, main, parse_run, parse_value, scene_from_args  # noqa: E402
 from lossviz.export import save_gif  # noqa: E402
 from lossviz.scenes import SCENES, RunSpec, Scene  # noqa: E402
 
@@ -188,6 +188,84 @@ def test_sweep_bad_input(tmp_path, capsys, args, words):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.filterwarnings("error")  # a numpy RuntimeWarning before the error would fail the test
+@pytest.mark.parametrize(
+    "option, text, words",
+    [
+        ("--lr", "1e-4:inf:5", ["--lr: LOW and HIGH must be finite", "'1e-4:inf:5'"]),
+        ("--lr", "nan:1:5", ["--lr: LOW and HIGH must be finite"]),
+        ("--lr", "-inf:1:5", ["--lr: LOW and HIGH must be finite"]),
+        ("--lr", "1e-4:1:0", ["--lr: COUNT must be an integer in [1, 1000]"]),
+        ("--lr", "1:1e-4:5", ["--lr: HIGH must be > LOW"]),
+        ("--lr", "0.1:0.1:5", ["--lr: HIGH must be > LOW"]),
+        ("--values", "0:inf:5", ["--values: LOW and HIGH must be finite"]),
+        ("--values", "0.5:0.5:3", ["--values: HIGH must be > LOW"]),
+    ],
+)
+def test_sweep_range_must_be_finite_and_increasing(tmp_path, capsys, option, text, words):
+    extra = ["--heatmap", "momentum", "--optimizers", "momentum"] if option == "--values" else []
+    assert main(["sweep", "-o", str(tmp_path / "s.png"), f"{option}={text}", "--steps", "10", *extra]) == 2
+    line = one_error_line(capsys)
+    for word in words:
+        assert word in line, line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_infinite_range_prints_one_line_and_no_warning(tmp_path):
+    out = tmp_path / "s.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossviz.cli", "sweep", "-o", str(out), "--lr", "1e-4:inf:5", "--steps", "10"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("lossviz: error: --lr"), proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_png_step_beyond_the_run(tmp_path, capsys):
+    out = tmp_path / "a.png"
+    assert main(["png", "--steps", "20", "--step", "1000", "-o", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "step must be an integer in [0, 20]" in line and "1000" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def _scene_of(*args):
+    return scene_from_args(build_parser().parse_args(["png", "-o", "x.png", *args]))
+
+
+def test_lr_sets_the_peak_of_every_run_joins_included(tmp_path):
+    """`--lr` on a scene: a constant η is replaced, a schedule — a join too — is scaled so
+    that its largest η is the new one (it used to leave joins alone)."""
+    scene = _scene_of("--scene", "p08_schedules", "--lr", "0.2")
+    constant, inv_sqrt, join, cosine = (r.lr for r in scene.runs)
+    assert constant == 0.2 and inv_sqrt == {"name": "inverse_sqrt", "lr": 0.2}
+    assert join["schedules"][0] == {"name": "linear_warmup", "lr": 0.2, "warmup_steps": 10}
+    assert join["schedules"][1] == {"name": "inverse_time", "lr": 0.2, "lr_decay": 0.01}
+    assert join["boundaries"] == (10,)
+    assert cosine["lr_max"] == 0.2
+    # a step down keeps its ratio; the lr of every part of a nested join too
+    spec = {"name": "join", "schedules": [0.01, {"name": "join", "schedules": [0.001, {"name": "inverse_sqrt", "lr": 0.002}],
+                                                 "boundaries": [5]}], "boundaries": [10]}
+    path = tmp_path / "step.json"
+    Scene(runs=[RunSpec("gd", spec)], steps=30).save(path)
+    (run,) = _scene_of("--scene", str(path), "--lr", "0.1").runs
+    assert run.lr["schedules"][0] == 0.1
+    assert run.lr["schedules"][1]["schedules"][0] == pytest.approx(0.01)
+    assert run.lr["schedules"][1]["schedules"][1]["lr"] == pytest.approx(0.02)
+    # and the run uses it
+    (traj,) = _scene_of("--scene", str(path), "--lr", "0.1", "--steps", "12").run().values()
+    assert traj.lr[0, 0] == 0.1 and traj.lr[10, 0] == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "inf", "nan"])
+def test_lr_must_be_positive_and_finite(tmp_path, capsys, value):
+    assert main(["png", "--scene", "p08_schedules", "--lr", value, "-o", str(tmp_path / "a.png")]) == 2
+    assert "--lr (η) must be a finite number > 0" in one_error_line(capsys)
+
+
 def test_help_exits_0(capsys):
     assert main(["gif", "--help"]) == 0
-    assert "schedule=" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
+    assert "schedule=" in out
+    assert "a join scales every part alike" in out  # what --lr does to a scene's schedules

@@ -242,6 +242,21 @@ def test_png_still(scene, tmp_path):
         save_png(scene, tmp_path / "bad.png", step=-1)
 
 
+def test_png_step_beyond_the_run_is_an_error(scene, tmp_path, monkeypatch):
+    # a Scene: checked before it is run
+    monkeypatch.setattr(Scene, "run", lambda *a, **k: pytest.fail("the scene was run before its step was checked"))
+    with pytest.raises(ValueError, match=r"^step must be an integer in \[0, 60\], got 61$"):
+        save_png(scene, tmp_path / "late.png", step=61)
+    monkeypatch.undo()
+    # an Explorer-like object or a SceneView: against its runs' steps
+    view = SceneView(scene.make_surface(), scene.run(), colors=scene.colors(), dpi=40)
+    for source in (SimpleNamespace(view=view, scene=scene), view):
+        with pytest.raises(ValueError, match=r"^step must be an integer in \[0, 60\], got 1000$"):
+            save_png(source, tmp_path / "late.png", step=1000)
+    assert list(tmp_path.iterdir()) == []
+    assert save_png(scene, tmp_path / "last.png", step=60, dpi=30).exists()  # the last step itself is fine
+
+
 def test_atomic_write_text(tmp_path):
     export.atomic_write_text(tmp_path / "scene.toml", "steps = 3\n")
     assert (tmp_path / "scene.toml").read_text() == "steps = 3\n"
