@@ -393,7 +393,8 @@ class Explorer:
         self._sync_controls(frame_at_end=True)
         self._connect()
         self.widget = self._layout()
-        self._redraw(full=True)
+        # Agg renders now anyway: let that draw also cache the contour image for the fast path
+        self._redraw(full=True, fast=self._kind != "ipympl")
 
     def _build_controls(self) -> None:
         c: dict[str, W.Widget] = {}
@@ -681,16 +682,29 @@ class Explorer:
         was_at_end = self._k >= old.steps
         self._scene, self._trajs = scene, trajectories
         self._message = ""
-        if scene.title != old.title:  # a loaded scene with another title: lay the figure out anew
-            self.view.disable_blit()
-            self.view = SceneView(surface, trajectories, colors=scene.colors(), fig=self.figure, title=scene.title,
-                                  **self._view_args)
-            self.view.enable_blit()
-        elif surface is not self.view.surface:
-            self.view.set_surface(surface)
-        self.view.set_trajectories(trajectories, scene.colors())
+        with self._no_auto_draw():
+            if scene.title != old.title:  # a loaded scene with another title: lay the figure out anew
+                self.view.disable_blit()
+                self.view = SceneView(surface, trajectories, colors=scene.colors(), fig=self.figure, title=scene.title,
+                                      **self._view_args)
+                self.view.enable_blit()
+            elif surface is not self.view.surface:
+                self.view.set_surface(surface)
+            self.view.set_trajectories(trajectories, scene.colors())
         self._sync_controls(frame_at_end=frame_at_end or was_at_end)
-        self._redraw(full=True)
+        self._redraw(full=True, fast=True)
+
+    @contextmanager
+    def _no_auto_draw(self):
+        """While the view takes new data: no `draw_idle` from pyplot's interactive mode (a
+        stale figure asks ipympl's frontend for a full draw); `_redraw` repaints at once."""
+        canvas = self.figure.canvas
+        cntx = getattr(canvas, "_idle_draw_cntx", None)
+        if cntx is None or getattr(canvas, "_is_idle_drawing", False):
+            yield
+            return
+        with cntx():
+            yield
 
     # ------------------------------------------------------------------ controls ← scene
     def _sync_controls(self, frame_at_end: bool = False) -> None:
@@ -932,11 +946,17 @@ class Explorer:
         self._update_status()
 
     # ------------------------------------------------------------------ drawing
-    def _redraw(self, full: bool) -> list:
-        """Show step `self._k`: full redraw (after new data), or only the moving artists."""
+    def _redraw(self, full: bool, fast: bool = False) -> list:
+        """Show step `self._k`: after new data a redraw of everything (`fast`: over the cached
+        contour image when the contour did not change — the same pixels), or only the moving
+        artists."""
         if full:
             artists = self.view.show(self._k)
-            self.view.draw()  # Agg: renders now; ipympl: when the frontend asks
+            if fast and self.view.blitting:
+                with self._no_auto_draw():
+                    self.view.redraw()  # renders now and blits (ipympl: sends the changed pixels)
+            else:
+                self.view.draw()  # Agg: renders now; ipympl: when the frontend asks
         else:
             artists = self.view.blit_frame(self._k)
         self._publish()

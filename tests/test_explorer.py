@@ -308,6 +308,59 @@ def test_scrubbing_after_a_full_draw_matches_a_full_draw(ex):
     assert png_of(ex) == blitted
 
 
+def _canvas_pixels(explorer) -> np.ndarray:
+    return np.array(explorer.figure.canvas.buffer_rgba())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [("lr", 2e-3), ("lr", 3.3e-3), ("frame", 40), ("lr", 7e-4), ("beta1", 0.8)],
+        [("lr", 2e-3), ("lr", 0.5), ("lr", 0.02), ("lr", 1e-3)],  # η = 0.5 and 0.02 make gd diverge
+        [("lr", 2e-3), ("optimizers", ("gd", "momentum", "adam")), ("lr", 4e-3), ("surface", "himmelblau"),
+         ("lr", 1e-2), ("optimizers", ("nesterov", "rmsprop")), ("lr", 2e-2)],
+    ],
+    ids=["eta", "divergence", "runs-and-surface"],
+)
+def test_change_redraws_over_the_cached_contour_pixel_identically(changes, monkeypatch):
+    """A change that keeps the contour restores its cached image and draws the rest: the canvas
+    then holds exactly what a full draw of the same figure, and a fresh Explorer of the same
+    scene, show."""
+    ex = Explorer(surface="rosenbrock", optimizers=["gd", "adam"], steps=300, lr=1e-3, **SMALL)
+    try:
+        ax = ex.view.axes["surface"]
+        contour_draws = []
+        draw = ax.draw
+        monkeypatch.setattr(ax, "draw", lambda renderer: (contour_draws.append(1), draw(renderer))[1])
+        fast = 0
+        for name, value in changes:
+            before = len(contour_draws)
+            surface = ex.view.surface
+            ex.controls[name].value = value
+            ok(ex)
+            if name == "lr" and value >= 0.02 and ex.scene.surface == "rosenbrock" and "gd" in ex.trajectories:
+                assert ex.trajectories["gd"].diverged.any() and any(m.get_visible() for m in ex.view.paths.marks)
+            if name != "frame":
+                fast += len(contour_draws) == before
+            if name == "lr" and ex.view.surface is surface:
+                assert len(contour_draws) == before, f"η = {value}: the contour was drawn again"
+            got = _canvas_pixels(ex)
+            assert png_of(ex)  # the Image widget got these pixels
+            ex.figure.canvas.draw()
+            full = _canvas_pixels(ex)
+            assert np.array_equal(got, full), f"{(got != full).any(-1).sum()} pixels differ after {name} = {value}"
+            if name != "frame":
+                fresh = Explorer.from_scene(ex.scene, **SMALL)
+                try:
+                    fresh.controls["frame"].value = ex.controls["frame"].value
+                    assert np.array_equal(got, _canvas_pixels(fresh)), f"fresh Explorer differs after {name} = {value}"
+                finally:
+                    fresh.close()
+        assert fast >= 2
+    finally:
+        ex.close()
+
+
 # ------------------------------------------------------------------------------------------
 # start point: click and number boxes
 

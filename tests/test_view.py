@@ -59,6 +59,7 @@ def test_fixture_has_a_diverging_run(trajs):
 
 
 @pytest.mark.parametrize("k", [0, 1, 7, 59, 60, 61, 80, 10_000])
+
 def test_show_puts_exactly_theta_0_to_k_in_each_line(shared, trajs, k):
     shared.show(k)
     for label, traj in trajs.items():
@@ -287,3 +288,120 @@ def test_extreme_values_draw_without_warnings(rosen):
     for name in ("loss", "grad_norm", "effective_lr", "lr"):
         lo, hi = v.axes[name].get_ylim()
         assert 0 < hi < 1e201 and np.isfinite(lo)
+
+
+# ------------------------------------------------------------------------------------------
+# redraw(): new runs over the cached contour image, pixel-identical to a full draw
+
+
+def _pixels(view) -> np.ndarray:
+    return np.array(view.figure.canvas.buffer_rgba())
+
+
+def _full_draw_pixels(view) -> np.ndarray:
+    """What a full draw of the same figure shows: `canvas.draw()` with blitting on (its
+    draw_event paints the moving artists on top, as every blitted frame does)."""
+    view.figure.canvas.draw()
+    return _pixels(view)
+
+
+def _fresh_view_pixels(view, surface) -> np.ndarray:
+    """A new SceneView made from the same state, same size and dpi, drawn from scratch."""
+    fresh = SceneView(surface, view.trajectories, colors=view.colors, panels=view.panels, title=view._title,
+                      figsize=tuple(view.figure.get_size_inches()), dpi=view.figure.dpi)
+    fresh.enable_blit()
+    fresh.show(view.k)
+    try:
+        return _full_draw_pixels(fresh)
+    finally:
+        fresh.close()
+
+
+def _count_draws(monkeypatch, artist) -> list:
+    calls = []
+    draw = artist.draw
+    monkeypatch.setattr(artist, "draw", lambda renderer: (calls.append(1), draw(renderer))[1])
+    return calls
+
+
+def _runs(surface, lrs, steps=60, start=None, names=("gd", "momentum", "adam")):
+    return {name: optimizers.run(surface, name, lr=lr, steps=steps, start=start) for name, lr in zip(names, lrs)}
+
+
+# each step: (surface name, lrs, extra) — extra: None, "k" (scrub back), "start", "names", "resize", "dpi"
+REDRAW_SEQUENCES = {
+    "eta-changes": [("rosenbrock", (1e-3, 1e-3, 5e-2), None), ("rosenbrock", (2e-3, 1.5e-3, 1e-1), None),
+                    ("rosenbrock", (5e-4, 1e-3, 1e-2), "k"), ("rosenbrock", (3e-3, 2e-3, 3e-2), None)],
+    "divergence": [("rosenbrock", (1e-3, 1e-3, 5e-2), None), ("rosenbrock", (1e-2, 1e-3, 5e-2), None),  # gd blows up
+                   ("rosenbrock", (1e-2, 5e-3, 5e-2), None), ("rosenbrock", (1e-3, 1e-3, 5e-2), None)],
+    "runs-labels-surface": [("rosenbrock", (1e-3, 1e-3, 5e-2), None), ("rosenbrock", (2e-3, 1e-3), "names"),
+                            ("bowl", (2e-2, 2e-2), "names"), ("bowl", (3e-2, 1e-2, 1e-1, 1e-2), "names"),
+                            ("himmelblau", (1e-2, 1e-2, 5e-2), None), ("himmelblau", (2e-2, 1e-2, 5e-2), None)],
+    "start-size-dpi": [("rosenbrock", (1e-3, 1e-3, 5e-2), None), ("rosenbrock", (1e-3, 1e-3, 5e-2), "start"),
+                       ("rosenbrock", (2e-3, 1e-3, 5e-2), "resize"), ("rosenbrock", (3e-3, 1e-3, 5e-2), "dpi"),
+                       ("rosenbrock", (4e-3, 1e-3, 5e-2), None)],
+}
+NAMES = [("gd", "momentum", "adam"), ("nesterov", "rmsprop"), ("gd", "adam"), ("gd", "momentum", "adagrad", "amsgrad")]
+
+
+@pytest.mark.parametrize("sequence", list(REDRAW_SEQUENCES))
+@pytest.mark.parametrize("title", ["", "A titled scene"])
+
+def test_redraw_over_cached_contour_is_pixel_identical_to_a_full_draw(sequence, title, monkeypatch):
+    steps = REDRAW_SEQUENCES[sequence]
+    surface = surfaces.SURFACES[steps[0][0]]
+    view = SceneView(surface, _runs(surface, steps[0][1]), figsize=(7, 4.2), dpi=50, title=title)
+    view.enable_blit()
+    view.redraw()  # the first redraw draws everything and caches the contour image
+    assert view._static is not None
+    contour_draws = _count_draws(monkeypatch, view.axes["surface"])
+    names_i, fast = 0, 0
+    start = None
+    for name, lrs, extra in steps[1:]:
+        surface = surfaces.SURFACES[name]
+        expect_fast = extra not in ("start", "resize", "dpi") and surface is view.surface
+        if extra == "names":
+            names_i += 1
+            expect_fast = expect_fast and len(lrs) == len(view.trajectories)  # same number of runs: no rebuild
+        if extra == "start":
+            start = (-1.5, 2.5)
+        if extra == "resize":
+            view.figure.set_size_inches(7.5, 4.0)
+            view.relayout()
+        if extra == "dpi":
+            view.figure.set_dpi(60)
+        view.set_surface(surface)
+        view.set_trajectories(_runs(surface, lrs, start=start, names=NAMES[names_i][: len(lrs)]))
+        if extra == "k":
+            view.show(20)
+        before = len(contour_draws)
+        view.redraw()
+        fast += expect_fast
+        assert (len(contour_draws) == before) == expect_fast, (name, lrs, extra)
+        got = _pixels(view)
+        full = _full_draw_pixels(view)
+        assert np.array_equal(got, full), f"{(got != full).any(-1).sum()} pixels differ after {(name, lrs, extra)}"
+        assert np.array_equal(got, _fresh_view_pixels(view, surface)), (name, lrs, extra)
+        assert view.trajectories and view._static is not None
+        view.redraw()  # and again over the image a full draw left: still the same pixels
+        assert np.array_equal(_pixels(view), full)
+    assert fast >= 1
+
+
+def test_redraw_without_blitting_is_a_plain_full_draw(view):
+    view.redraw()
+    assert view._static is None and view._background is None
+    assert np.array_equal(_pixels(view), _full_draw_pixels(view))
+
+
+def test_contour_restyled_in_place_needs_draw(rosen):
+    """The documented limit: an in-place restyle of a contour artist is not seen by the key;
+    `draw()` drops the cache."""
+    view = SceneView(rosen, _runs(rosen, (1e-3, 1e-3, 5e-2)), figsize=(7, 4.2), dpi=50)
+    view.enable_blit()
+    view.redraw()
+    view._surface_artists[0].set_cmap("gray")
+    view.draw()
+    assert view._static is None
+    view.redraw()
+    assert np.array_equal(_pixels(view), _full_draw_pixels(view))
