@@ -145,7 +145,7 @@ def parse_run(text: str, *, steps: int, default_lr: float | None = None):
     if not name:
         raise UsageError(f"--run {text!r}: expected NAME[:key=value,...], e.g. adam:lr=0.01")
     if name not in optimizers.OPTIMIZERS:
-        raise UsageError(f"--run {text!r}: unknown optimizer {name!r}; valid: {', '.join(optimizers.OPTIMIZERS)}")
+        raise UsageError(f"--run {text!r}: {optimizers.registry.unknown_optimizer(name)}")
     params = parse_params(rest, f"--run {text!r}") if colon else {}
     lr = params.pop("lr", default_lr)
     spec: dict[str, Any] = {}
@@ -356,7 +356,7 @@ def cmd_sweep(args) -> int:
         raise UsageError("--optimizers: give at least one optimizer, e.g. gd,adam")
     for name in names:
         if name not in optimizers.OPTIMIZERS:
-            raise UsageError(f"--optimizers: unknown optimizer {name!r}; valid: {', '.join(optimizers.OPTIMIZERS)}")
+            raise UsageError(f"--optimizers: {optimizers.registry.unknown_optimizer(name)}")
     params = parse_params(args.surface_param, "--surface-param") if args.surface_param else {}
     surface = surfaces.make(args.surface, **params)
     lo, hi, n = parse_range(args.lr, "--lr")

@@ -234,7 +234,7 @@ class RunSpec:
         if not isinstance(self.optimizer, str):
             raise ValueError(f"optimizer must be a name such as 'adam' (see `lossviz list`), got {self.optimizer!r}")
         if self.optimizer not in optimizers.OPTIMIZERS:
-            raise ValueError(f"optimizer {self.optimizer!r} is unknown; valid: {', '.join(optimizers.OPTIMIZERS)}")
+            raise ValueError(f"optimizer: {optimizers.registry.unknown_optimizer(self.optimizer)}")
         self.lr = check_lr_spec(self.lr, "lr")
         self.hyper = _plain_table("hyper", self.hyper, "a table of the optimizer's keywords (e.g. {betas = [0.9, 0.99]})")
         try:

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers.base import Array, Direction, Optimizer, check_bool, check_positive, check_unit, column
+from optimizers.base import Array, Direction, Optimizer, check_betas, check_bool, check_number, check_positive, column
 
 
 class AdamState(NamedTuple):
@@ -33,12 +33,7 @@ def adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, amsgrad: 
       eps: ε, added after the root and after bias correction, as torch and optax do.
       amsgrad: use the running maximum of v (torch's `amsgrad`).
     """
-    try:
-        beta1, beta2 = betas
-    except (TypeError, ValueError):
-        raise ValueError(f"betas must be a pair (β1, β2), got {betas!r}") from None
-    check_unit("betas[0] (β1)", beta1)
-    check_unit("betas[1] (β2)", beta2)
+    beta1, beta2 = check_betas(betas)
     check_positive("eps", eps)
     amsgrad = check_bool("amsgrad", amsgrad)
     b1, b2, eps_ = column(beta1), column(beta2), column(eps)
@@ -59,3 +54,38 @@ def adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, amsgrad: 
 
     hyper = {"betas": (beta1, beta2), "eps": eps, "amsgrad": amsgrad}
     return Optimizer(init, update, "amsgrad" if amsgrad else "adam", hyper)
+
+
+def adamw(
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
+    amsgrad: bool = False,
+) -> Optimizer:
+    """AdamW, as torch.optim.AdamW: Adam with decoupled weight decay λ.
+
+    torch shrinks θ by (1 − ηλ) and then takes Adam's step; in the lecture's form
+    θ ← θ − η m/σ that is one step with Adam's σ and
+
+        m_t = m̂_t + λ θ_t σ_t          (so η m/σ = η m̂/σ + η λ θ)
+
+    The decay does not pass through σ: unlike an L2 term added to g, it is not rescaled
+    per parameter (Loshchilov & Hutter, 2019). The update needs θ_t (`needs = ("theta",)`).
+
+    Args:
+      betas, eps, amsgrad: as `adam`.
+      weight_decay: λ ≥ 0 (torch's default 1e-2).
+    """
+    check_number("weight_decay", weight_decay, low=0.0)
+    base = adam(betas, eps, amsgrad)
+    lam = column(weight_decay)
+    decays = bool(np.any(np.asarray(weight_decay) > 0))
+
+    def update(g: Array, state: AdamState, *, theta: Array | None = None) -> tuple[Direction, AdamState]:
+        (m_hat, sigma), state = base.update(g, state)
+        if not decays:
+            return Direction(m_hat, sigma), state
+        return Direction(m_hat + lam * theta * sigma, sigma), state
+
+    hyper = {**base.hyper, "weight_decay": weight_decay}
+    return Optimizer(base.init, update, "adamw", hyper, needs=("theta",) if decays else ())

@@ -20,23 +20,60 @@ class Direction(NamedTuple):
     sigma: Array  # per-parameter scale σ; ones for GD and momentum
 
 
+# What an update may ask the runner for besides g and its state (`Optimizer.needs`):
+# θ_t (decoupled weight decay), η_t (Rprop, whose step sizes are absolute) and the exact
+# Hessian ∇²f(θ_t) of shape (B, 2, 2) (Newton's method).
+STEP_INPUTS = ("theta", "lr", "hess")
+
+
 class Optimizer(NamedTuple):
     """A pair of pure functions; the optimizer itself holds no state.
 
     `name` is the registry name ("adam"); `hyper` maps each keyword argument to the value the
     factory was given (scalars, or arrays of shape (B,) for a batch of configurations).
+
+    `needs` names the extra inputs (from STEP_INPUTS) that `update` takes as keyword
+    arguments, e.g. `update(g, state, theta=θ_t)`; the runner passes exactly those. It is
+    empty for every optimizer whose step depends only on the gradients seen.
     """
 
     init: Callable[[Array], Any]  # θ_0 (B, 2) -> state
-    update: Callable[[Array, Any], tuple[Direction, Any]]  # (g, state) -> (Direction, state)
+    update: Callable[..., tuple[Direction, Any]]  # (g, state, **needs) -> (Direction, state)
     name: str = ""
     hyper: Mapping[str, Any] = {}
+    needs: tuple[str, ...] = ()
 
     @property
     def batch(self) -> int:
         """How many configurations the hyperparameters describe (1 when all are scalars)."""
         sizes = [np.size(v) for v in _leaves(self.hyper.values())]
         return max([1, *sizes])
+
+
+def step_inputs(optimizer: Optimizer, surface) -> Callable[[Array, Any], dict[str, Any]]:
+    """A function (θ_t, η_t) -> the keyword arguments `optimizer.update` needs at that step.
+
+    Checked once before a run: a Newton step on a surface without a Hessian is a ValueError
+    naming both, not a TypeError at step 0.
+    """
+    unknown = [n for n in optimizer.needs if n not in STEP_INPUTS]
+    if unknown:
+        raise ValueError(f"optimizer {optimizer.name!r} needs {unknown[0]!r}; an update may ask only for {', '.join(STEP_INPUTS)}")
+    if "hess" in optimizer.needs and getattr(surface, "hess", None) is None:
+        raise ValueError(f"optimizer {optimizer.name!r} needs the exact Hessian, and surface {surface.name!r} has none")
+    needs = optimizer.needs
+
+    def inputs(theta: Array, lr: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "theta" in needs:
+            out["theta"] = theta
+        if "lr" in needs:
+            out["lr"] = lr
+        if "hess" in needs:
+            out["hess"] = surface.hess(theta)
+        return out
+
+    return inputs
 
 
 def _leaves(values):
@@ -126,6 +163,17 @@ def check_unit(name: str, value: Any) -> None:
 def check_positive(name: str, value: Any) -> None:
     """η, ε and friends are finite and > 0."""
     check_number(name, value, low=0.0, low_open=True)
+
+
+def check_betas(betas: Any) -> tuple[Any, Any]:
+    """(β1, β2), each in [0, 1) (numbers or (B,) arrays), or a ValueError naming `betas`."""
+    try:
+        beta1, beta2 = betas
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be a pair (β1, β2), got {betas!r}") from None
+    check_unit("betas[0] (β1)", beta1)
+    check_unit("betas[1] (β2)", beta2)
+    return beta1, beta2
 
 
 def check_bool(name: str, value: Any) -> bool:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizers.base import Array, Optimizer, check_int, check_number, check_positive
+from optimizers.base import Array, Optimizer, check_int, check_number, check_positive, step_inputs
 
 MAX_STEPS = 1_000_000
 MAX_CELLS = 20_000_000  # steps × runs: keeps a Trajectory under ~1.3 GB
@@ -188,6 +188,7 @@ def run(
     etas = eta[:, 0].tolist() if shared else eta[..., None]
     noisy = bool(np.any(noise))
     update = optimizer.update
+    inputs = step_inputs(optimizer, surface) if optimizer.needs else None
     if batch_size is None:
         grad = surface.grad
     else:
@@ -203,7 +204,10 @@ def run(
             g = grad(theta)
             if noisy:
                 g = g + noise * rng.standard_normal(g.shape)
-            (m, sigma), state = update(g, state)
+            if inputs is None:
+                (m, sigma), state = update(g, state)
+            else:
+                (m, sigma), state = update(g, state, **inputs(theta, etas[t]))
             theta = theta - etas[t] * m / sigma  # the lecture's rule: the only line that moves θ
             thetas[t + 1] = theta
             ms[t] = m

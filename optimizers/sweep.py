@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizers.base import Array, as_numbers, check_number, column
+from optimizers.base import Array, as_numbers, check_number, column, step_inputs
 from optimizers.registry import make_optimizer
 from optimizers.run import ESCAPE_RADIUS, check_run_args, learning_rates, starting_points
 
@@ -142,11 +142,15 @@ def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_to
     """One batch of a sweep: (final loss, stopped) per configuration; fills `steps_to_tol`."""
     theta = np.array(theta)
     grad, update = surface.grad, opt.update
+    inputs = step_inputs(opt, surface) if opt.needs else None
     done = np.zeros(len(theta), dtype=bool)
     with np.errstate(all="ignore"):  # divergence is data
         state = opt.init(theta)
         for t in range(steps):
-            (m, sigma), state = update(grad(theta), state)
+            if inputs is None:
+                (m, sigma), state = update(grad(theta), state)
+            else:
+                (m, sigma), state = update(grad(theta), state, **inputs(theta, eta))
             theta = theta - eta * m / sigma  # the lecture's rule
             if tol is not None:
                 hit = (surface.f(theta) <= tol) & (steps_to_tol < 0)

@@ -23,6 +23,9 @@ class Surface:
     One place per fact: the plotting window, the default start, the minima and the saddles
     live here and nowhere else.
 
+    `hess(p)` is the exact Hessian ∇²f, shape (..., 2, 2), symmetric; Newton's method and
+    the theory of quadratics read it (every built-in surface has one).
+
     Data-defined surfaces (the regression loss of lecture §9) also carry `n_data` and
     `batch_grad(p, idx)`: the gradient of the loss on the samples `idx` only, where `idx`
     has shape (..., batch) matching the leading axes of `p`.
@@ -41,6 +44,7 @@ class Surface:
     params: dict = field(default_factory=dict, compare=False)
     n_data: int = 0
     batch_grad: Callable[[Array, NDArray[np.int_]], Array] | None = field(default=None, repr=False)
+    hess: Callable[[Array], Array] | None = field(default=None, repr=False)
 
     def sample_grad(self, p: Array, rng: np.random.Generator, batch_size: int) -> Array:
         """A mini-batch gradient: each leading index of `p` draws its own `batch_size`
@@ -74,6 +78,17 @@ def pack(gx: Array, gy: Array) -> Array:
     out = np.empty(gx.shape + (2,))
     out[..., 0] = gx
     out[..., 1] = gy
+    return out
+
+
+def pack_hessian(hxx: Array, hxy: Array, hyy: Array) -> Array:
+    """The symmetric matrices [[hxx, hxy], [hxy, hyy]], shape (..., 2, 2), from entries that
+    broadcast (a constant entry may be a plain number)."""
+    hxx, hxy, hyy = np.broadcast_arrays(np.asarray(hxx, dtype=float), np.asarray(hxy, dtype=float), np.asarray(hyy, dtype=float))
+    out = np.empty(hxx.shape + (2, 2))
+    out[..., 0, 0] = hxx
+    out[..., 0, 1] = out[..., 1, 0] = hxy
+    out[..., 1, 1] = hyy
     return out
 
 

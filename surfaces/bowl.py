@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from surfaces.base import Array, Surface, check_param, pack, xy
+from surfaces.base import Array, Surface, check_param, pack, pack_hessian, xy
 
 
 def elongated_bowl(
@@ -77,6 +77,12 @@ def elongated_bowl(
             return pack(du, dv)
         return pack(c * du - s * dv, s * du + c * dv)
 
+    def hess(p: Array) -> Array:
+        # λ along e_u = (c, s) plus the floor's curvature k / (1 + (v/δ)²)^(3/2) along e_v = (−s, c)
+        _, v = to_valley(p)
+        h = k / np.hypot(1.0, v / delta) ** 3
+        return pack_hessian(lam * c * c + h * s * s, (lam - h) * c * s, lam * s * s + h * c * c)
+
     def turn(x: float, y: float) -> tuple[float, float]:
         return (round(c * x - s * y, 12), round(s * x + c * y, 12))  # 0.6, not 0.6000000000000001
 
@@ -95,6 +101,7 @@ def elongated_bowl(
         name="bowl",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((min(xs), max(xs)), (min(ys), max(ys))),
         start=turn(-12.0, 6.0 * delta),
         minima=((0.0, 0.0),),

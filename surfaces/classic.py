@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from surfaces.base import Array, Surface, check_param, pack, xy
+from surfaces.base import Array, Surface, check_param, pack, pack_hessian, xy
 
 # Stationary points solved to 20 digits (resultant of the two gradient polynomials, then
 # polished roots); they are stationary to ~1e-13 in float64.
@@ -40,10 +40,16 @@ def himmelblau() -> Surface:
         a, b = x**2 + y - 11, x + y**2 - 7
         return pack(4 * x * a + 2 * b, 2 * a + 4 * y * b)
 
+    def hess(p: Array) -> Array:
+        x, y = xy(p)
+        a, b = x**2 + y - 11, x + y**2 - 7
+        return pack_hessian(4 * a + 8 * x * x + 2, 4 * (x + y), 4 * b + 8 * y * y + 2)
+
     return Surface(
         name="himmelblau",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
         start=(-0.5, -0.2),
         minima=HIMMELBLAU_MINIMA,
@@ -74,10 +80,20 @@ def beale() -> Surface:
         gy = 2 * x * (a + 2 * b * y + 3 * c * y2)
         return pack(gx, gy)
 
+    def hess(p: Array) -> Array:
+        x, y = xy(p)
+        y2, y3 = y * y, y * y * y
+        a, b, c = 1.5 - x + x * y, 2.25 - x + x * y2, 2.625 - x + x * y3
+        hxx = 2 * ((y - 1) ** 2 + (y2 - 1) ** 2 + (y3 - 1) ** 2)
+        hxy = 2 * (x * (y - 1) + a + 2 * x * y * (y2 - 1) + 2 * b * y + 3 * x * y2 * (y3 - 1) + 3 * c * y2)
+        hyy = 2 * x * (x + 2 * b + 4 * x * y2 + 6 * c * y + 9 * x * y2 * y2)
+        return pack_hessian(hxx, hxy, hyy)
+
     return Surface(
         name="beale",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((-4.5, 4.5), (-4.5, 4.5)),
         start=(1.0, 1.5),
         minima=((3.0, 0.5),),
@@ -109,10 +125,16 @@ def rastrigin(amplitude: float = 10.0) -> Surface:
         x, y = xy(p)
         return pack(2 * x + A * two_pi * np.sin(two_pi * x), 2 * y + A * two_pi * np.sin(two_pi * y))
 
+    def hess(p: Array) -> Array:
+        x, y = xy(p)
+        k = A * two_pi * two_pi
+        return pack_hessian(2 + k * np.cos(two_pi * x), 0.0, 2 + k * np.cos(two_pi * y))
+
     return Surface(
         name="rastrigin",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((-4.5, 4.5), (-4.5, 4.5)),
         start=(-2.2, 3.4),
         minima=((0.0, 0.0),),

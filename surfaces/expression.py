@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from surfaces.base import Array, Surface, pack, xy
+from surfaces.base import Array, Surface, pack, pack_hessian, xy
 
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh")
 CONSTANTS = ("pi", "E")
@@ -64,6 +64,8 @@ def expression(text: str, *, bounds: Any = DEFAULT_BOUNDS, start: Any = None) ->
     f_num = sympy.lambdify((x, y), expr, modules="numpy")
     gx_num = sympy.lambdify((x, y), gx, modules="numpy")
     gy_num = sympy.lambdify((x, y), gy, modules="numpy")
+    # the Hessian, symbolically: ∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²
+    hxx_num, hxy_num, hyy_num = (sympy.lambdify((x, y), sympy.diff(d, v), modules="numpy") for d, v in ((gx, x), (gx, y), (gy, y)))
 
     def f(p: Array) -> Array:
         px, py = xy(p)
@@ -75,11 +77,17 @@ def expression(text: str, *, bounds: Any = DEFAULT_BOUNDS, start: Any = None) ->
         with np.errstate(all="ignore"):
             return pack(_real(gx_num(px, py), px.shape), _real(gy_num(px, py), px.shape))
 
+    def hess(p: Array) -> Array:
+        px, py = xy(p)
+        with np.errstate(all="ignore"):
+            return pack_hessian(*(_real(h(px, py), px.shape) for h in (hxx_num, hxy_num, hyy_num)))
+
     _check_finite(text, f, grad, bounds, theta0)
     return Surface(
         name="expression",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=bounds,
         start=theta0,
         formula=f"${sympy.latex(expr)}$",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from surfaces.base import Array, Surface, check_param, pack, xy
+from surfaces.base import Array, Surface, check_param, pack, pack_hessian, xy
 
 
 def linear_regression(n_data: int = 48, noise: float = 1.0, seed: int = 0) -> Surface:
@@ -51,6 +51,13 @@ def linear_regression(n_data: int = 48, noise: float = 1.0, seed: int = 0) -> Su
         r = residuals(p, x, y)
         return pack(2 * np.mean(r * x, axis=-1), 2 * np.mean(r, axis=-1))
 
+    mean_x, mean_xx = float(np.mean(x_data)), float(np.mean(x_data * x_data))
+
+    def hess(p: Array) -> Array:
+        """2·[[mean x², mean x], [mean x, 1]], the same at every θ (the loss is quadratic)."""
+        w, _ = xy(p)
+        return pack_hessian(2 * mean_xx + 0 * w, 2 * mean_x, 2.0)
+
     # the least-squares fit: the exact minimum (solving the 2×2 normal equations)
     X = np.stack([x_data, np.ones(n)], axis=1)
     w_star, b_star = np.linalg.solve(X.T @ X, X.T @ y_data)
@@ -59,6 +66,7 @@ def linear_regression(n_data: int = 48, noise: float = 1.0, seed: int = 0) -> Su
         name="regression",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((-1.0, 5.0), (-1.0, 7.0)),
         start=(0.0, 0.0),
         minima=((float(w_star), float(b_star)),),

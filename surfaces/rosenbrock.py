@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from surfaces.base import Array, Surface, check_param, pack, xy
+from surfaces.base import Array, Surface, check_param, pack, pack_hessian, xy
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
@@ -28,10 +28,15 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
         r = y - x * x  # how far above the valley floor y = x²
         return pack(-2 * (a - x) - 4 * b * x * r, 2 * b * r)
 
+    def hess(p: Array) -> Array:
+        x, y = xy(p)
+        return pack_hessian(2 - 4 * b * y + 12 * b * x * x, -4 * b * x, 2 * b + 0 * x)
+
     return Surface(
         name="rosenbrock",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((min(-2.0, a - 1.0), max(2.0, a + 1.0)), (-1.0, max(3.0, a**2 + 1.0))),
         start=(-1.5, 2.0),
         minima=((a, a**2),),

@@ -7,7 +7,7 @@ of the start escapes.
 
 from __future__ import annotations
 
-from surfaces.base import Array, Surface, check_param, pack, xy
+from surfaces.base import Array, Surface, check_param, pack, pack_hessian, xy
 
 
 def saddle() -> Surface:
@@ -24,10 +24,15 @@ def saddle() -> Surface:
         x, y = xy(p)
         return pack(2 * x, -2 * y)
 
+    def hess(p: Array) -> Array:
+        x, _ = xy(p)
+        return pack_hessian(2.0 + 0 * x, 0.0, -2.0)
+
     return Surface(
         name="saddle",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
         start=(-1.5, 0.0),
         saddles=((0.0, 0.0),),
@@ -52,10 +57,15 @@ def monkey_saddle() -> Surface:
         x, y = xy(p)
         return pack(3 * x**2 - 3 * y**2, -6 * x * y)
 
+    def hess(p: Array) -> Array:
+        x, y = xy(p)
+        return pack_hessian(6 * x, -6 * y, -6 * x)
+
     return Surface(
         name="monkey_saddle",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
         start=(1.5, 0.0),
         saddles=((0.0, 0.0),),
@@ -84,11 +94,16 @@ def double_well(a: float = 1.0) -> Surface:
         x, y = xy(p)
         return pack(4 * x * (x**2 - a**2), 2 * y)
 
+    def hess(p: Array) -> Array:
+        x, _ = xy(p)
+        return pack_hessian(12 * x * x - 4 * a * a, 0.0, 2.0)
+
     r = 2.0 * a
     return Surface(
         name="double_well",
         f=f,
         grad=grad,
+        hess=hess,
         bounds=((-r, r), (-r, r)),
         start=(0.0, 1.5 * a),
         minima=((-a, 0.0), (a, 0.0)),

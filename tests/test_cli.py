@@ -81,7 +81,7 @@ def test_run_spec_parsing():
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["gif", "--run", "adamw:lr=0.1"], ["unknown optimizer 'adamw'", "adam", "rmsprop"]),
+        (["gif", "--run", "adamz:lr=0.1"], ["unknown optimizer 'adamz'", "adam", "rmsprop"]),
         (["gif", "--run", "adam:lr"], ["expected key=value", "'lr'"]),
         (["gif", "--run", "adam:lr=0.1,momentum=0.9"], ["adam has no key 'momentum'", "betas"]),
         (["gif", "--run", "gd"], ["give the learning rate"]),
@@ -171,7 +171,7 @@ def test_sweep_png(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["--optimizers", "gd,adamw"], ["unknown optimizer 'adamw'"]),
+        (["--optimizers", "gd,adamz"], ["unknown optimizer 'adamz'"]),
         (["--lr", "1e-4:1"], ["--lr must be LOW:HIGH:COUNT"]),
         (["--lr", "0:1:5"], ["η must be > 0"]),
         (["--optimizers", "adam", "--heatmap", "momentum", "--values", "0:0.9:3"], ["adam has no such hyperparameter", "beta1"]),

@@ -109,6 +109,105 @@ def adam_steps(grad, th0, lr, betas=(0.9, 0.999), eps=1e-8, amsgrad=False):
     return th1, th2
 
 
+def adamw_steps(grad, th0, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+    """torch's order: θ ← θ (1 − ηλ), then Adam's step from the gradient at the old θ."""
+    b1, b2 = betas
+    g0 = grad(th0)
+    m1, v1 = (1 - b1) * g0, (1 - b2) * g0**2
+    th1 = th0 * (1 - lr * weight_decay) - lr * (m1 / (1 - b1)) / (np.sqrt(v1 / (1 - b2)) + eps)
+    g1 = grad(th1)
+    m2, v2 = b1 * m1 + (1 - b1) * g1, b2 * v1 + (1 - b2) * g1**2
+    v_used = np.maximum(v1, v2) if amsgrad else v2
+    th2 = th1 * (1 - lr * weight_decay) - lr * (m2 / (1 - b1**2)) / (np.sqrt(v_used / (1 - b2**2)) + eps)
+    return th1, th2
+
+
+def nadam_steps(grad, th0, lr, betas=(0.9, 0.999), eps=1e-8, momentum_decay=4e-3):
+    b1, b2 = betas
+    mu = [None] + [b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay)) for t in (1, 2, 3)]
+    g0 = grad(th0)
+    m1, v1 = (1 - b1) * g0, (1 - b2) * g0**2
+    d1 = np.sqrt(v1 / (1 - b2)) + eps
+    th1 = th0 - lr * (1 - mu[1]) / (1 - mu[1]) * g0 / d1 - lr * mu[2] / (1 - mu[1] * mu[2]) * m1 / d1
+    g1 = grad(th1)
+    m2, v2 = b1 * m1 + (1 - b1) * g1, b2 * v1 + (1 - b2) * g1**2
+    d2 = np.sqrt(v2 / (1 - b2**2)) + eps
+    p2 = mu[1] * mu[2]
+    th2 = th1 - lr * (1 - mu[2]) / (1 - p2) * g1 / d2 - lr * mu[3] / (1 - p2 * mu[3]) * m2 / d2
+    return th1, th2
+
+
+def radam_steps(grad, th0, lr, betas=(0.9, 0.999), eps=1e-8):
+    b1, b2 = betas
+    rho_inf = 2 / (1 - b2) - 1
+    th, m, v, path = th0, 0.0, 0.0, []
+    for t in (1, 2):
+        g = grad(th)
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2
+        m_hat = m / (1 - b1**t)
+        rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
+        if rho > 5:
+            r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            th = th - lr * m_hat * r * np.sqrt(1 - b2**t) / (np.sqrt(v) + eps)
+        else:
+            th = th - lr * m_hat
+        path.append(th)
+    return tuple(path)
+
+
+def adamax_steps(grad, th0, lr, betas=(0.9, 0.999), eps=1e-8):
+    b1, b2 = betas
+    g0 = grad(th0)
+    m1, u1 = (1 - b1) * g0, np.abs(g0) + eps
+    th1 = th0 - lr / (1 - b1) * m1 / u1
+    g1 = grad(th1)
+    m2, u2 = b1 * m1 + (1 - b1) * g1, np.maximum(b2 * u1, np.abs(g1) + eps)
+    return th1, th1 - lr / (1 - b1**2) * m2 / u2
+
+
+def adadelta_steps(grad, th0, lr, rho=0.9, eps=1e-6):
+    g0 = grad(th0)
+    v1 = (1 - rho) * g0**2
+    d1 = np.sqrt(0 + eps) / np.sqrt(v1 + eps) * g0
+    u1 = (1 - rho) * d1**2
+    th1 = th0 - lr * d1
+    g1 = grad(th1)
+    v2 = rho * v1 + (1 - rho) * g1**2
+    d2 = np.sqrt(u1 + eps) / np.sqrt(v2 + eps) * g1
+    return th1, th1 - lr * d2
+
+
+def rprop_steps(grad, th0, lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0)):
+    down, up = etas
+    s = np.clip(np.full(2, lr), *step_sizes)  # first step: no previous gradient, factor 1
+    g0 = grad(th0)
+    th1 = th0 - s * np.sign(g0)
+    g1 = grad(th1)
+    same = g0 * g1
+    s = np.clip(s * np.where(same > 0, up, np.where(same < 0, down, 1.0)), *step_sizes)
+    return th1, th1 - s * np.sign(np.where(same < 0, 0.0, g1))
+
+
+def lion_steps(grad, th0, lr, betas=(0.9, 0.99), weight_decay=0.0):
+    b1, b2 = betas
+    g0 = grad(th0)
+    th1 = th0 - lr * (np.sign((1 - b1) * g0) + weight_decay * th0)
+    m1 = (1 - b2) * g0
+    g1 = grad(th1)
+    return th1, th1 - lr * (np.sign(b1 * m1 + (1 - b1) * g1) + weight_decay * th1)
+
+
+def newton_steps(grad, th0, lr):
+    """θ ← θ − η H⁻¹ g with Rosenbrock's Hessian written out (a = 1, b = 100)."""
+
+    def hess(p):
+        x, y = p
+        return np.array([[2 - 400 * y + 1200 * x * x, -400 * x], [-400 * x, 200.0]])
+
+    th1 = th0 - lr * np.linalg.solve(hess(th0), grad(th0))
+    return th1, th1 - lr * np.linalg.solve(hess(th1), grad(th1))
+
+
 # registry name → (formula, the keyword arguments its registry entry fixes)
 FIRST_STEPS = {
     "gd": (gd_steps, {}),
@@ -120,6 +219,14 @@ FIRST_STEPS = {
     "rmsprop_lecture": (rmsprop_steps, {"v0": "first_grad"}),
     "adam": (adam_steps, {}),
     "amsgrad": (adam_steps, {"amsgrad": True}),
+    "adamw": (adamw_steps, {}),
+    "nadam": (nadam_steps, {}),
+    "radam": (radam_steps, {}),
+    "adamax": (adamax_steps, {}),
+    "adadelta": (adadelta_steps, {}),
+    "rprop": (rprop_steps, {}),
+    "lion": (lion_steps, {}),
+    "newton": (newton_steps, {}),
 }
 
 # non-default settings for each formula (merged over the registry's fixed keywords)
@@ -133,6 +240,12 @@ FIRST_STEP_SETTINGS = [
     {"alpha": 0.9, "centered": True, "eps": 1e-3},
     {"betas": (0.5, 0.8), "eps": 0.5},
     {"betas": (0.0, 0.0)},
+    {"weight_decay": 0.3},
+    {"betas": (0.8, 0.9), "weight_decay": 0.1, "amsgrad": True},
+    {"betas": (0.8, 0.9), "momentum_decay": 0.05},
+    {"rho": 0.5, "eps": 1e-3},
+    {"etas": (0.3, 1.5), "step_sizes": (1e-3, 0.02)},
+    {"betas": (0.5, 0.8), "weight_decay": 0.5},
 ]
 
 
@@ -153,7 +266,7 @@ def test_first_steps_match_formula(name, rosenbrock, lr):
         traj = run(rosenbrock, make_optimizer(name, **setting), lr=lr, steps=2, start=start)
         np.testing.assert_allclose(traj.theta[1, 0], th1, rtol=1e-13, err_msg=f"{name} {setting} step 1")
         np.testing.assert_allclose(traj.theta[2, 0], th2, rtol=1e-13, err_msg=f"{name} {setting} step 2")
-    assert tried >= 2
+    assert tried >= (2 if defaults(name) else 1)
 
 
 def test_goes_right_direction(name, rosenbrock):
@@ -168,7 +281,7 @@ def test_goes_right_direction(name, rosenbrock):
 
 @pytest.mark.parametrize("eps_scale", ["default", "smallest"])
 def test_step_is_noop_for_zero_grads(name, eps_scale):
-    kwargs = {}
+    kwargs = {"weight_decay": 0.0} if "weight_decay" in defaults(name) else {}  # decay moves θ: below
     if eps_scale == "smallest" and "eps" in defaults(name):
         kwargs["eps"] = HYPERPARAMETERS["eps"].low  # 0/ε must still be 0, σ still finite
     surface = flat_surface()
@@ -179,6 +292,22 @@ def test_step_is_noop_for_zero_grads(name, eps_scale):
     assert np.isfinite(traj.sigma).all() and (traj.sigma > 0).all()
     assert np.isfinite(traj.effective_lr).all()
     assert (traj.diverged_at == -1).all()
+
+
+def step_extras(opt, rng):
+    """The inputs beyond (g, state) that `opt.needs`: θ, η and an SPD Hessian, for 3 runs."""
+    a = rng.normal(size=(3, 2, 2))
+    extras = {"theta": rng.normal(size=(3, 2)), "lr": 0.1, "hess": a @ a.transpose(0, 2, 1) + np.eye(2)}
+    return {k: extras[k] for k in opt.needs}
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "weight_decay" in defaults(n)])
+def test_decoupled_weight_decay_alone_shrinks_theta_geometrically(name):
+    """With g = 0 only the decay acts: θ_t = (1 − ηλ)^t θ_0, whatever σ is (AdamW, Lion)."""
+    starts = np.array([[0.25, -0.5], [2.0, 3.0]])
+    traj = run(flat_surface(), make_optimizer(name, weight_decay=0.2), lr=0.5, steps=30, start=starts)
+    expected = 0.9 ** np.arange(31)[:, None, None] * starts
+    np.testing.assert_allclose(traj.theta, expected, rtol=1e-12)
 
 
 def test_update_does_not_mutate_state(name):
@@ -192,12 +321,16 @@ def test_update_does_not_mutate_state(name):
     assert_same_state(state, fresh)
     for _ in range(4):
         g = rng.normal(size=(3, 2))
+        extras = step_extras(opt, rng)
         g_copy, before = g.copy(), copy_state(state)
-        direction, new_state = opt.update(g, state)
+        kept = {k: np.array(v, copy=True) for k, v in extras.items()}
+        direction, new_state = opt.update(g, state, **extras)
         assert isinstance(direction, Direction)
         assert_same_state(state, before)
         np.testing.assert_array_equal(g, g_copy)
-        again, again_state = opt.update(g, state)  # pure: same input, same output
+        for k, v in extras.items():
+            np.testing.assert_array_equal(v, kept[k])
+        again, again_state = opt.update(g, state, **extras)  # pure: same input, same output
         np.testing.assert_array_equal(direction.m, again.m)
         np.testing.assert_array_equal(direction.sigma, again.sigma)
         assert_same_state(new_state, again_state)
@@ -213,6 +346,11 @@ VARY = {
     "initial_accumulator_value": [0.0, 0.1, 1.0],
     "alpha": [0.0, 0.5, 0.99],
     "betas": ([0.0, 0.5, 0.9], [0.5, 0.9, 0.999]),
+    "weight_decay": [0.0, 0.1, 0.5],
+    "rho": [0.5, 0.9, 0.99],
+    "momentum_decay": [0.0, 4e-3, 0.05],
+    "etas": ([0.3, 0.5, 0.7], [1.1, 1.2, 2.0]),
+    "step_sizes": ([1e-6, 1e-4, 0.0], [50.0, 0.3, 1.0]),
 }
 
 
@@ -241,7 +379,7 @@ def test_batch_equals_loop(name, rosenbrock):
     lrs = np.array([1e-3, 3e-3, 2e-1])  # the last one may diverge: divergence must batch too
     starts = np.array([[-1.5, 2.0], [0.5, -0.5], [1.2, 1.0]])
     opt = make_optimizer(name, **batched)
-    assert opt.batch == 3
+    assert opt.batch == (3 if batched else 1)  # Newton has no hyperparameters: lr and starts batch
     traj = run(rosenbrock, opt, lr=lrs, steps=150, start=starts)
     assert traj.theta.shape == (151, 3, 2)
     for b in range(3):
@@ -364,12 +502,12 @@ def test_factories_refuse_bools_and_text_as_numbers():
 
 def test_unknown_optimizer_lists_the_valid_ones(rosenbrock):
     calls = (
-        lambda: get_optimizer("adamw"),
-        lambda: make_optimizer("adamw"),
-        lambda: run(rosenbrock, "adamw", lr=0.1, steps=1),
+        lambda: get_optimizer("adamz"),
+        lambda: make_optimizer("adamz"),
+        lambda: run(rosenbrock, "adamz", lr=0.1, steps=1),
     )
     for call in calls:
-        with pytest.raises(ValueError, match="adamw") as info:
+        with pytest.raises(ValueError, match="adamz") as info:
             call()
         assert all(repr(n) in str(info.value) for n in OPTIMIZERS)
 
@@ -449,3 +587,29 @@ def test_gd_sigma_is_one_and_m_is_g(rosenbrock):
     traj = run(rosenbrock, "gd", lr=1e-3, steps=10)
     assert (traj.sigma == 1).all()
     np.testing.assert_array_equal(traj.m, traj.grad[:-1])
+
+
+def test_lion_first_steps_worked_by_hand(rosenbrock):
+    """Lion is not in torch: two steps on Rosenbrock from (−1.5, 2), worked on paper.
+
+    g0 = (−2·2.5 − 400·(−1.5)·(2 − 2.25), 200·(−0.25)) = (−155, −50); c = 0.1 g0, sign (−1, −1):
+    θ1 = (−1.4, 2.1); m1 = 0.01 g0 = (−1.55, −0.5). g1 = (−4.8 + 78.4, 28) = (73.6, 28);
+    c = 0.9 m1 + 0.1 g1 = (5.965, 2.35), sign (+1, +1): θ2 = θ0. With λ = 0.5 the first step
+    also decays θ: θ1 = θ0 − 0.1 ((−1, −1) + 0.5 θ0) = (−1.325, 2.0).
+    """
+    traj = run(rosenbrock, "lion", lr=0.1, steps=2)
+    np.testing.assert_allclose(traj.grad[0, 0], [-155.0, -50.0], rtol=1e-14)
+    np.testing.assert_allclose(traj.theta[1:, 0], [[-1.4, 2.1], [-1.5, 2.0]], rtol=1e-14)
+    np.testing.assert_allclose(traj.grad[1, 0], [73.6, 28.0], rtol=1e-12)
+    decayed = run(rosenbrock, make_optimizer("lion", weight_decay=0.5), lr=0.1, steps=1)
+    np.testing.assert_allclose(decayed.theta[1, 0], [-1.325, 2.0], rtol=1e-14)
+
+
+def test_rprop_eta_over_sigma_is_its_step_size_and_grows_while_the_sign_holds():
+    """Rprop's η/σ is the per-parameter step size s: η at the start, ×η₊ while g keeps its sign."""
+    bowl = get_optimizer("rprop")()
+    from surfaces import SURFACES as S
+
+    traj = run(S["quadratic"], bowl, lr=0.01, steps=6, start=(-4.0, 2.0))
+    np.testing.assert_allclose(traj.effective_lr[:, 0, 0], 0.01 * 1.2 ** np.arange(6), rtol=1e-12)
+    np.testing.assert_allclose(np.abs(np.diff(traj.theta[:, 0, 0])), 0.01 * 1.2 ** np.arange(6), rtol=1e-12)

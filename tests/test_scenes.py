@@ -25,7 +25,7 @@ BAD_SCENES = [
     ({"runs": [5]}, ["runs[0] must be a table"]),
     ({"runs": [{"lr": 0.1}]}, ["runs[0]", "optimizer"]),
     ({"runs": [{"optimizer": 5}]}, ["runs[0].optimizer must be", "got 5"]),
-    ({"runs": [{"optimizer": "adamw"}]}, ["runs[0].optimizer 'adamw'", "adam", "rmsprop"]),
+    ({"runs": [{"optimizer": "adamz"}]}, ["runs[0].optimizer: unknown optimizer 'adamz'", "adam", "rmsprop"]),
     ({"runs": [{"optimizer": "adam", "wiggle": 1}]}, ["runs[0]", "unknown key", "wiggle"]),
     ({"start": 5}, ["start must be two numbers", "got 5"]),
     ({"start": "ab"}, ["start must be two numbers"]),

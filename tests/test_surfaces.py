@@ -13,7 +13,7 @@ from matplotlib.mathtext import MathTextParser
 import surfaces
 from surfaces import FACTORIES, SURFACES, Surface, expression, make
 
-REQUIRED = {"bowl", "rosenbrock", "saddle", "monkey_saddle", "double_well", "regression", "himmelblau", "beale", "rastrigin"}
+REQUIRED = {"bowl", "rosenbrock", "saddle", "monkey_saddle", "double_well", "regression", "himmelblau", "beale", "rastrigin", "quadratic"}
 USER_FORMULA = "x**2 + 3*x*y + 10*y^2 + sin(2x) - exp(-y)"
 ALL: dict[str, Surface] = {**SURFACES, "expression": expression(USER_FORMULA)}
 
@@ -110,6 +110,24 @@ def test_gradient_matches_central_differences(surface, rng):
         fd[:, i] = (surface.f(p + e) - surface.f(p - e)) / (2 * h[i])
     g = surface.grad(p)
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-6 * (1.0 + np.abs(g).max()))
+
+
+def test_hessian_matches_central_differences_of_the_gradient(surface, rng):
+    """Every surface has an exact Hessian (symbolic for a formula), symmetric, shape (..., 2, 2)."""
+    assert surface.hess is not None, f"{surface.name} has no hess"
+    p = np.concatenate([points_in_bounds(surface, rng), np.array(surface.minima + surface.saddles).reshape(-1, 2)])
+    h = 1e-6 * spans(surface)
+    fd = np.empty(p.shape + (2,))
+    for j in range(2):
+        e = np.zeros(2)
+        e[j] = h[j]
+        fd[..., :, j] = (surface.grad(p + e) - surface.grad(p - e)) / (2 * h[j])
+    H = surface.hess(p)
+    assert H.shape == (len(p), 2, 2)
+    np.testing.assert_array_equal(H[..., 0, 1], H[..., 1, 0])
+    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-6 * (1.0 + np.abs(H).max()))
+    assert surface.hess(p[0]).shape == (2, 2)
+    assert surface.hess(p[:4].reshape(2, 2, 2)).shape == (2, 2, 2, 2)
 
 
 def test_minima_and_saddles_are_stationary(surface):

@@ -170,7 +170,7 @@ def test_tuples_of_different_lengths_raise(rosenbrock):
 
 def test_unknown_optimizer_lists_the_valid_ones(rosenbrock):
     with pytest.raises(ValueError, match="valid.*'adam'"):
-        sweep(rosenbrock, "adamw", steps=10, lr=[1e-3])
+        sweep(rosenbrock, "adamz", steps=10, lr=[1e-3])
 
 
 def test_batches_of_configurations_give_the_same_result(rosenbrock, monkeypatch):

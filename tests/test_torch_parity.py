@@ -29,6 +29,9 @@ GOLDEN = {config["id"]: config for config in META["configs"]}
 
 # registry entries with no torch.optim counterpart: checked against the lecture's formulas below
 LECTURE_FORMS = ("adagrad_mean", "rmsprop_lecture")
+# not in torch.optim at all: their first steps are worked by hand in test_optimizers.FIRST_STEPS
+# (and Newton's step against H⁻¹g in test_newton.py)
+NOT_IN_TORCH = ("lion", "newton")
 
 
 def golden_surface(name: str) -> Surface:
@@ -76,6 +79,11 @@ def assert_same_path(ours: np.ndarray, theirs: np.ndarray, rows: int, what: str)
 def test_every_optimizer_is_checked_against_torch_or_the_lecture(name):
     if name in LECTURE_FORMS:
         assert name in LECTURE_FORMULAS
+        return
+    if name in NOT_IN_TORCH:
+        from test_optimizers import FIRST_STEPS
+
+        assert name in FIRST_STEPS
         return
     assert name in TORCH_FORM, f"add {name!r} to TORCH_FORM in tests/golden/make_golden.py (or LECTURE_FORMS)"
     assert any(c["optimizer"] == name for c in META["configs"]), f"no golden configuration for {name!r}"
@@ -150,6 +158,12 @@ BATCHED = {
     "rmsprop": {"alpha": [0.5, 0.9, 0.999], "eps": [1e-8, 1e-3, 1e-6], "momentum": [0.0, 0.3, 0.7]},
     "adam": {"betas": ([0.0, 0.5, 0.95], [0.9, 0.99, 0.9999]), "eps": [1e-8, 1e-3, 1e-6]},
     "amsgrad": {"betas": ([0.3, 0.8, 0.9], [0.5, 0.9, 0.999])},
+    "adamw": {"betas": ([0.0, 0.5, 0.9], [0.9, 0.99, 0.999]), "weight_decay": [0.0, 0.1, 0.5]},
+    "nadam": {"betas": ([0.5, 0.8, 0.9], [0.9, 0.99, 0.999]), "momentum_decay": [0.0, 4e-3, 0.05]},
+    "radam": {"betas": ([0.0, 0.5, 0.9], [0.5, 0.9, 0.999]), "eps": [1e-8, 1e-3, 1e-6]},
+    "adamax": {"betas": ([0.0, 0.5, 0.9], [0.5, 0.9, 0.999]), "eps": [1e-8, 1e-3, 1e-6]},
+    "adadelta": {"rho": [0.5, 0.9, 0.99], "eps": [1e-6, 1e-3, 1e-8]},
+    "rprop": {"etas": ([0.3, 0.5, 0.7], [1.1, 1.2, 2.0]), "step_sizes": ([1e-6, 1e-4, 0.0], [50.0, 0.3, 1.0])},
 }
 
 

@@ -4,7 +4,7 @@ How the committed files were made (run from the repository root):
 
     .venv/bin/python tests/golden/make_golden.py
 
-with torch 2.13.0+cpu, float64, on CPU. It writes
+with torch 2.13.0+cpu, float64 (parameters and torch's default dtype), on CPU. It writes
 
     tests/golden/torch_optim.json   the configurations below and the torch version (readable)
     tests/golden/torch_optim.npz    for each configuration id, θ_0 … θ_T of torch's run,
@@ -17,8 +17,8 @@ test the update rules only, not autograd. Torch's Adagrad `lr_decay` is the sche
 `inverse_time(lr, lr_decay)` on our side (`schedule` in the configuration).
 
 `compare` is the number of steps compared: all of them, except for configurations that are
-chaotic on Rosenbrock (centered RMSprop deep in the valley, RMSprop with α = 0.9, Adam with
-β = (0.5, 0.9)), where torch's fused
+chaotic (centered RMSprop deep in Rosenbrock's valley, RMSprop with α = 0.9, Adam with
+β = (0.5, 0.9), Adadelta on Rosenbrock, Adamax on the quadratic), where torch's fused
 multiply-adds (1-ulp differences) are amplified; there only the well-conditioned first steps
 are compared (DESIGN.md). `make_golden.py --check` prints, per configuration, how much a
 1e-15 relative change of θ_0 grows, over the compared steps and over the whole run — the
@@ -49,6 +49,12 @@ TORCH_FORM: dict[str, tuple[str, dict]] = {
     "rmsprop": ("RMSprop", {}),
     "adam": ("Adam", {}),
     "amsgrad": ("Adam", {"amsgrad": True}),
+    "adamw": ("AdamW", {}),
+    "nadam": ("NAdam", {}),
+    "radam": ("RAdam", {}),
+    "adamax": ("Adamax", {}),
+    "adadelta": ("Adadelta", {}),
+    "rprop": ("Rprop", {}),
 }
 
 
@@ -132,6 +138,27 @@ CONFIGS = [
     _config("adam-betas-eps", "adam", "rosenbrock", 5e-2, hyper={"betas": [0.5, 0.9], "eps": 1e-6}, compare=110),
     _config("amsgrad-rosenbrock", "amsgrad", "rosenbrock", 1e-2, steps=200),
     _config("amsgrad-quadratic", "amsgrad", "quadratic", 0.1, hyper={"betas": [0.8, 0.99]}),
+    # torch.optim.AdamW (decoupled weight decay; torch's default λ = 1e-2)
+    _config("adamw-rosenbrock", "adamw", "rosenbrock", 1e-2, steps=200),
+    _config("adamw-quadratic", "adamw", "quadratic", 0.1, hyper={"weight_decay": 0.3}),
+    _config("adamw-amsgrad", "adamw", "quadratic", 0.05, hyper={"amsgrad": True, "betas": [0.8, 0.99], "weight_decay": 0.1}),
+    # torch.optim.NAdam
+    _config("nadam-rosenbrock", "nadam", "rosenbrock", 1e-2, steps=200),
+    _config("nadam-quadratic", "nadam", "quadratic", 0.1, hyper={"momentum_decay": 0.02, "betas": [0.8, 0.99]}),
+    # torch.optim.RAdam (plain momentum steps while ρ_t ≤ 5)
+    _config("radam-rosenbrock", "radam", "rosenbrock", 1e-2, steps=200),
+    _config("radam-quadratic", "radam", "quadratic", 0.1, hyper={"betas": [0.9, 0.9], "eps": 1e-6}),
+    # torch.optim.Adamax
+    _config("adamax-rosenbrock", "adamax", "rosenbrock", 1e-2, steps=200),
+    # chaotic after ~64 steps: which of β2 u and |g| + ε is the maximum flips on an ulp
+    _config("adamax-quadratic", "adamax", "quadratic", 0.1, hyper={"betas": [0.5, 0.9], "eps": 1e-3}, compare=60),
+    # torch.optim.Adadelta (torch's default η = 1)
+    # deep in the valley an ulp at θ_0 grows past ×1e4 after step 136
+    _config("adadelta-rosenbrock", "adadelta", "rosenbrock", 1.0, steps=200, compare=130),
+    _config("adadelta-quadratic", "adadelta", "quadratic", 1.0, hyper={"rho": 0.95, "eps": 1e-4}),
+    # torch.optim.Rprop
+    _config("rprop-rosenbrock", "rprop", "rosenbrock", 1e-3, steps=200),
+    _config("rprop-quadratic", "rprop", "quadratic", 0.01, hyper={"etas": [0.3, 1.5], "step_sizes": [1e-4, 0.5]}),
 ]
 
 
@@ -146,6 +173,9 @@ def torch_trajectory(config: dict, start=None) -> np.ndarray:
     """θ_0 … θ_T of torch.optim on the configuration's surface, shape (T+1, 2), float64."""
     import torch
 
+    # float64 for torch's scalar state too: NAdam keeps its μ product in the default dtype,
+    # which in float32 makes the steps differ by ~1e-8 from the float64 formula
+    torch.set_default_dtype(torch.float64)
     cls, kwargs = torch_kwargs(config)
     xy = SURFACE_XY[config["surface"]]
     p = torch.tensor(config["start"] if start is None else start, dtype=torch.float64, requires_grad=True)
