@@ -285,9 +285,10 @@ def cmd_list(args) -> int:
     out.append("")
     out.append("Optimizers (--run NAME:lr=η,key=value,...):")
     for name in optimizers.OPTIMIZERS:
-        kwargs = ", ".join(f"{k}={v}" for k, v in optimizers.defaults(name).items())
+        kwargs = ", ".join(f"{k}={v}" for k, v in optimizers.defaults(name).items()) or "(no keyword arguments)"
         title = optimizers.TITLES.get(name, "")
-        out.append(f"  {name:<15} {title}")
+        family = optimizers.ENTRIES[name].family
+        out.append(f"  {name:<15} {title}" + (f"  [{family} family]" if family != name else ""))
         out.append(f"  {'':<15} {kwargs}")
     out.append("")
     out.append("Schedules (--run NAME:lr=η,schedule=S,key=value; lr is the schedule's η or η_max):")

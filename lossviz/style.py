@@ -73,21 +73,31 @@ X_LABEL = "θ₁"
 Y_LABEL = "θ₂"
 
 
+def _colors() -> dict[str, str]:
+    """COLORS, with the colour given to `optimizers.register(..., color=...)` taking
+    precedence (read now, so an optimizer registered after import has its colour)."""
+    from optimizers.registry import ENTRIES
+
+    return {**COLORS, **{name: e.color for name, e in ENTRIES.items() if e.color}}
+
+
 def optimizer_of(label: str) -> str | None:
     """The registry name a run label starts with ("adam lr=0.01" → "adam"), if any."""
+    colors = _colors()
     head = label.split()[0].split(":")[0].split("(")[0].strip().lower() if label.strip() else ""
-    if head in COLORS:
+    if head in colors:
         return head
     # the longest registry name the label starts with ("rmsprop_lecture_fast" → "rmsprop_lecture")
-    matches = [name for name in COLORS if label.lower().startswith(name)]
+    matches = [name for name in colors if label.lower().startswith(name)]
     return max(matches, key=len) if matches else None
 
 
 def optimizer_color(name: str) -> str:
     """The fixed colour of a registry name (or of the registry name a label starts with);
     an unknown name gets the first fallback colour."""
-    key = name if name in COLORS else optimizer_of(name)
-    return COLORS[key] if key else FALLBACK_COLORS[0]
+    colors = _colors()
+    key = name if name in colors else optimizer_of(name)
+    return colors[key] if key else FALLBACK_COLORS[0]
 
 
 def color_cycle() -> Iterator[str]:
@@ -117,7 +127,7 @@ def colors_for(labels: Iterable[str], given: Mapping[str, str] | None = None) ->
         if label in out:
             continue
         name = optimizer_of(label)
-        color = COLORS.get(name) if name else None
+        color = _colors().get(name) if name else None
         while color is None or color in used:
             color = next(spare)
         out[label] = color

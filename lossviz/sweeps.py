@@ -25,6 +25,14 @@ from lossviz import style
 FINAL_LOSS_LABEL = "final loss f(θ_T)"
 
 
+def _symbol(key: str) -> str:
+    """The lecture's symbol for a sweep key; a registered optimizer's keyword brings its own."""
+    import optimizers
+
+    meta = optimizers.HYPERPARAMETERS.get(key)
+    return style.SYMBOLS.get(key) or (meta.symbol if meta else key)
+
+
 def _axis(names: Sequence[str], values: Sequence[Sequence[Any]], i: int) -> tuple[str, np.ndarray]:
     """Label and numbers of sweep axis i; a tuple-valued axis (betas) is shown by the
     component that varies (β₁ or β₂)."""
@@ -33,8 +41,8 @@ def _axis(names: Sequence[str], values: Sequence[Sequence[Any]], i: int) -> tupl
         arr = np.asarray(vals, dtype=float)
         j = int(np.argmax(np.ptp(arr, axis=0))) if len(arr) > 1 else 0
         sym = ("beta1", "beta2")[j] if name == "betas" else f"{name}[{j}]"
-        return style.SYMBOLS.get(sym, sym), arr[:, j]
-    return f"{style.SYMBOLS.get(name, name)}", np.asarray(vals, dtype=float)
+        return _symbol(sym), arr[:, j]
+    return _symbol(name), np.asarray(vals, dtype=float)
 
 
 def sweep_keys(optimizer: str) -> list[str]:

@@ -26,6 +26,8 @@ __all__ = [
     "cosine_annealing",
     "linear_warmup",
     "join",
+    "register",
+    "unregister",
     "SCHEDULES",
 ]
 
@@ -157,3 +159,53 @@ SCHEDULES: dict[str, Callable[..., Schedule]] = {
     "linear_warmup": linear_warmup,
     "join": join,
 }
+
+BUILTIN = frozenset(SCHEDULES)
+PEAK_KEYS = ("lr", "lr_max")  # the first parameter of every schedule: its largest η
+
+
+def register(name: str, factory: Callable[..., Schedule]) -> None:
+    """Add a schedule factory to `SCHEDULES`: it appears in `lossviz list`, `--run
+    ...,schedule=NAME` and scene files ({name = "NAME", lr = ...}).
+
+    The factory's first parameter must be its peak η, named `lr` or `lr_max` (the Explorer's
+    η and `--lr` rescale a schedule through it; keys named lr_min or start_lr are rescaled
+    with it). When its other parameters have defaults, the schedule it makes at η = 0.1 is
+    checked: pure (any order of t gives the same numbers), finite, in [0, η].
+
+    Raises ValueError naming the problem; a built-in name cannot be replaced.
+    """
+    import inspect
+    import re
+
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+        raise ValueError(f"register: a schedule name must be lower-case letters, digits and _, got {name!r}")
+    if name in BUILTIN or name == "warmup_cosine":  # the Explorer's menu name for warm-up + cosine
+        raise ValueError(f"register: {name!r} is a built-in schedule; choose another name")
+    if not callable(factory):
+        raise ValueError(f"register({name!r}): factory must be a function (η, ...) -> schedule, got {factory!r}")
+    params = list(inspect.signature(factory).parameters.values())
+    if not params or params[0].name not in PEAK_KEYS:
+        raise ValueError(f"register({name!r}): the factory's first parameter must be its peak η, named lr or lr_max")
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY) for p in params):
+        raise ValueError(f"register({name!r}): the factory's parameters must be plain keywords")
+    if all(p.default is not p.empty for p in params[1:]):
+        try:
+            schedule = factory(0.1)
+            t = np.arange(1000)
+            values = np.asarray(schedule(t), dtype=float)
+            late_first = [float(schedule(int(k))) for k in (999, 10, 0)]
+        except Exception as error:
+            raise ValueError(f"register({name!r}): the schedule at η = 0.1 failed: {type(error).__name__}: {error}") from None
+        if values.shape != (1000,) or not np.isfinite(values).all() or values.min() < 0 or values.max() > 0.1 * (1 + 1e-12):
+            raise ValueError(f"register({name!r}): at η = 0.1 the schedule must give one finite η_t in [0, 0.1] per step t, for t = 0 … 999")
+        if late_first != [values[999], values[10], values[0]]:
+            raise ValueError(f"register({name!r}): the schedule must be a pure function of t (the same η_t whatever was asked before)")
+    SCHEDULES[name] = factory
+
+
+def unregister(name: str) -> None:
+    """Remove a schedule added with `register`."""
+    if name not in SCHEDULES or name in BUILTIN:
+        raise ValueError(f"unregister: {name!r} is not a registered schedule of your own")
+    del SCHEDULES[name]
