@@ -13,6 +13,7 @@ import importlib
 from typing import Any
 
 from lossviz import lecture as _lecture  # registers the named lecture scenes  # noqa: F401
+from lossviz import theory_scenes as _theory_scenes  # and the theory-of-quadratics scenes  # noqa: F401
 from lossviz.scenes import SCENES, RunSpec, Scene, get_scene, schedule_from_spec
 
 _LAZY = {
@@ -28,6 +29,8 @@ _LAZY = {
     "draw_grad_norm": "lossviz.draw",
     "draw_effective_lr": "lossviz.draw",
     "draw_schedule": "lossviz.draw",
+    "draw_eigendirections": "lossviz.draw",
+    "draw_lr_theory": "lossviz.sweeps",
     "plot_lr_sweep": "lossviz.sweeps",
     "plot_heatmap": "lossviz.sweeps",
     "sweep_figure": "lossviz.sweeps",

@@ -581,3 +581,53 @@ PANEL_DRAWERS = {
     "effective_lr": draw_effective_lr,
     "lr": draw_schedule,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# the Hessian's eigen-directions
+
+
+def draw_eigendirections(ax: Axes, surface, point: Sequence[float] | None = None, *, color: str = "0.1") -> list[Artist]:
+    """Double arrows along the Hessian's eigenvectors at `point` (default: the first minimum),
+    each labelled with its eigenvalue λ.
+
+    An arrow's half-length is proportional to 1/√|λ|, like the semi-axes of the contour
+    ellipse there: long along the flat direction, short along the steep one. Lengths are
+    measured in fractions of the window (so a wide window like the bowl's still shows both):
+    the longest is 30 % of it; none is shorter than 8 %, so that a very steep direction
+    stays visible (its label still gives λ). On the quadratic surface the decomposition is
+    its exact one (surfaces.quadratic_theory); elsewhere it is the
+    exact Hessian's, from `surface.hess`.
+    """
+    import surfaces
+
+    if point is None:
+        if not surface.minima:
+            raise ValueError(f"draw_eigendirections: surface {surface.name!r} lists no minimum; pass point=(x, y)")
+        point = surface.minima[0]
+    p = np.asarray(point, dtype=float)
+    try:
+        theory = surfaces.quadratic_theory(surface, tuple(p))
+        lam, vectors = np.asarray(theory.eigenvalues), theory.eigenvectors
+    except ValueError:  # not a minimum (a saddle): still the exact Hessian's eigen-directions
+        if surface.hess is None:
+            raise ValueError(f"draw_eigendirections: surface {surface.name!r} has no Hessian") from None
+        lam, vectors = np.linalg.eigh(surface.hess(p))
+    span = np.array([b[1] - b[0] for b in surface.bounds], dtype=float)
+    inv = 1.0 / np.sqrt(np.maximum(np.abs(lam), 1e-300))
+    fraction = np.maximum(0.30 * inv / inv.max(), 0.08)  # of the window, along each arrow
+    artists: list[Artist] = []
+    for i in range(2):
+        unit = vectors[:, i]
+        e = unit * fraction[i] / np.linalg.norm(unit / span)
+        arrow = ax.annotate(
+            "", xy=p + e, xytext=p - e,
+            arrowprops=dict(arrowstyle="<->", color=color, lw=1.6, shrinkA=0, shrinkB=0), zorder=6,
+        )
+        label = ax.annotate(  # λ₁ at one tip, λ₂ at the other arrow's opposite tip: no overlap
+            f"λ{'₁₂'[i]} = {lam[i]:.3g}", xy=p + e if i == 0 else p - e, xytext=(5, 5) if i == 0 else (5, -16),
+            textcoords="offset points", fontsize=10, color=color, zorder=6,
+            bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.75),
+        )
+        artists += [arrow, label]
+    return artists

@@ -4,8 +4,13 @@
   optimizer; a configuration that diverged is a ✕ along the top edge.
 * `plot_heatmap(ax, result)` — final loss over η × a second hyperparameter (β, α, β₁, …) on a
   log colour scale; diverged cells are grey and hatched.
+* `draw_lr_theory(ax, theory, heavy_ball=False)` — what theory says about fixed steps on a
+  quadratic (`surfaces.quadratic_theory`): GD's stability limit η = 2/λ_max and its optimal
+  η = 2/(λ_min + λ_max) as vertical lines; on an η × β heatmap of heavy-ball momentum also
+  its stability edge η = 2(1 + β)/λ_max and its optimal (η, β).
 * `sweep_figure(surface, optimizers, lr=..., steps=..., heatmap=None, values=None)` — runs the
-  sweeps and returns a finished Figure (used by `lossviz sweep`).
+  sweeps and returns a finished Figure (used by `lossviz sweep`); on the quadratic surface
+  it draws the theory too.
 """
 
 from __future__ import annotations
@@ -150,6 +155,50 @@ def plot_heatmap(ax: Axes, result: Any, *, norm: mcolors.Normalize | None = None
     return artists
 
 
+THEORY_COLOR = "0.15"
+
+
+def draw_lr_theory(ax: Axes, theory: Any, *, heavy_ball: bool = False, color: str = THEORY_COLOR) -> list[Artist]:
+    """Theory's η on a sweep plot whose x axis is η: GD's stability limit 2/λ_max (dashed)
+    and optimal fixed step 2/(λ_min + λ_max) (dotted). With `heavy_ball` (a heatmap whose y
+    axis is the momentum β) also heavy-ball's stability edge η = 2(1 + β)/λ_max (dashed
+    curve) and its optimal (η*, β*) (a ringed dot). Returns the artists, each labelled."""
+    artists: list[Artist] = [
+        ax.axvline(theory.lr_limit, color=color, ls="--", lw=1.2, zorder=4, label=f"GD stable for η < 2/λ_max = {theory.lr_limit:.3g}"),
+        ax.axvline(theory.lr_optimal, color=color, ls=":", lw=1.6, zorder=4, label=f"GD's best η = 2/(λ_min+λ_max) = {theory.lr_optimal:.3g}"),
+    ]
+    if heavy_ball:
+        lo, hi = ax.get_ylim()
+        beta = np.linspace(max(lo, 0.0), min(hi, 0.999), 200)
+        from matplotlib import patheffects
+
+        (edge,) = ax.plot(2 * (1 + beta) / theory.lam_max, beta, color="white", ls="--", lw=1.4, zorder=4,
+                          path_effects=[patheffects.withStroke(linewidth=3, foreground="black")],
+                          label="momentum stable for η < 2(1+β)/λ_max")
+        lr, b = theory.heavy_ball
+        (best,) = ax.plot([lr], [b], "o", ms=9, mfc="white", mec="black", mew=1.5, zorder=5,
+                          label=f"heavy ball's best (η, β) = ({lr:.3g}, {b:.3g})")
+        ax.set_ylim(lo, hi)
+        artists += [edge, best]
+    return artists
+
+
+def _theory(surface, theory: bool | None):
+    """The fixed-step theory to draw: automatic on the quadratic surface."""
+    if theory is False or (theory is None and surface.name != "quadratic"):
+        return None
+    import surfaces
+
+    return surfaces.quadratic_theory(surface)
+
+
+def _heavy_ball(optimizer: str, key: str) -> bool:
+    """Is this an η × β heatmap of heavy-ball momentum (gd's family, not Nesterov)?"""
+    import optimizers
+
+    return key == "momentum" and optimizers.ENTRIES[optimizer].family == "gd" and not optimizers.defaults(optimizer).get("nesterov")
+
+
 def sweep_figure(
     surface,
     optimizers_: Sequence[str],
@@ -161,10 +210,15 @@ def sweep_figure(
     values: Sequence[float] | None = None,
     figsize=None,
     dpi: float = 100,
+    theory: bool | None = None,
 ) -> Figure:
     """Run the sweeps and draw them: final loss against η per optimizer, or (with `heatmap`,
     a hyperparameter key such as "momentum" or "beta1", and its `values`) one η × value
-    heatmap per optimizer on a shared colour scale. Returns an Agg-backed Figure."""
+    heatmap per optimizer on a shared colour scale. Returns an Agg-backed Figure.
+
+    `theory` draws `draw_lr_theory` from the Hessian at the surface's minimum: None (the
+    default) does so on the quadratic surface only, True on any surface with a minimum
+    (the local quadratic model), False never."""
     import optimizers
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -177,6 +231,10 @@ def sweep_figure(
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         plot_lr_sweep(ax, results)
+        model = _theory(surface, theory)
+        if model is not None:
+            draw_lr_theory(ax, model)
+            ax.legend(fontsize=8)
         ax.set_title(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps} steps", fontsize=10)
         return fig
     if values is None or len(values) == 0:
@@ -191,9 +249,13 @@ def sweep_figure(
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     norm = heatmap_norm(list(results.values()))
+    model = _theory(surface, theory)
     mesh = None
     for ax, (n, res) in zip(axes, results.items()):
         mesh = plot_heatmap(ax, res, norm=norm)[1]
+        if model is not None:
+            draw_lr_theory(ax, model, heavy_ball=_heavy_ball(n, heatmap))
+            ax.legend(fontsize=8, loc="lower left")
     fig.colorbar(mesh, ax=list(axes), label=FINAL_LOSS_LABEL)
     fig.suptitle(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps} steps", fontsize=10)
     return fig
