@@ -110,7 +110,10 @@ def _lr(where: str, spec: Any) -> tuple[float | dict, Any]:
         raise ValueError(f"{where} must be {LR_KINDS}: this table has no name (one of {valid_names}), got {dict(spec)!r}")
     name = spec["name"]
     if not isinstance(name, str) or name not in SCHEDULES:
-        raise ValueError(f"{where}.name {name!r} is not a schedule; valid: {valid_names}")
+        raise ValueError(
+            f"{where}.name {name!r} is not a schedule; valid: {valid_names} (a schedule of your own must be "
+            "registered in this session first: optimizers.schedules.register(name, factory))"
+        )
     keys = list(inspect.signature(SCHEDULES[name]).parameters)
     unknown = [k for k in spec if k != "name" and k not in keys]
     if unknown:

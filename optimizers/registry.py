@@ -20,7 +20,7 @@ from optimizers.adadelta import adadelta
 from optimizers.adagrad import adagrad
 from optimizers.adam import adam, adamw
 from optimizers.adamax import adamax
-from optimizers.base import Direction, Optimizer
+from optimizers.base import STEP_INPUTS, Direction, Optimizer
 from optimizers.gd import gd
 from optimizers.lion import lion
 from optimizers.nadam import nadam
@@ -115,8 +115,6 @@ def _probe(name: str, factory: Callable[..., Optimizer]) -> Optimizer:
         raise ValueError(f"register({name!r}): calling the factory with its defaults failed: {type(error).__name__}: {error}") from None
     if not isinstance(opt, Optimizer):
         raise ValueError(f"register({name!r}): the factory must return optimizers.Optimizer(init, update), got {type(opt).__name__}")
-    from optimizers.base import STEP_INPUTS
-
     bad = [n for n in opt.needs if n not in STEP_INPUTS]
     if bad:
         raise ValueError(f"register({name!r}): needs may name only {', '.join(STEP_INPUTS)}, got {bad[0]!r}")
@@ -139,6 +137,15 @@ def _probe(name: str, factory: Callable[..., Optimizer]) -> Optimizer:
     if not isinstance(direction, Direction):
         raise ValueError(f"register({name!r}): update must return optimizers.Direction(m, sigma) as its first value")
     return opt
+
+
+def _without_keywords(opt: Optimizer) -> Callable[[], Optimizer]:
+    """A factory for one fixed Optimizer (an entry without keyword arguments)."""
+
+    def factory() -> Optimizer:
+        return opt
+
+    return factory
 
 
 def register(
@@ -182,11 +189,7 @@ def register(
     if name in ENTRIES and ENTRIES[name].builtin and not builtin:
         raise ValueError(f"register: {name!r} is a built-in optimizer; choose another name")
     if isinstance(factory, Optimizer):
-        fixed = factory
-
-        def factory() -> Optimizer:  # noqa: F811 - an entry without keyword arguments
-            return fixed
-
+        factory = _without_keywords(factory)
     if not callable(factory):
         raise ValueError(f"register({name!r}): factory must be a function returning an Optimizer, got {factory!r}")
     if not isinstance(title, str) or not title.strip():

@@ -63,7 +63,10 @@ def make(name: str, **params: Any) -> Surface:
     """
     factory = expression if name == "expression" else FACTORIES.get(name)
     if factory is None:
-        raise ValueError(f"unknown surface {name!r}; valid: {_valid_names()}")
+        raise ValueError(
+            f"unknown surface {name!r}; valid: {_valid_names()} (a surface of your own must be "
+            "registered in this session first: surfaces.register(name, factory))"
+        )
     signature = inspect.signature(factory).parameters
     accepted = list(signature)
     takes = f"its parameters are {', '.join(accepted)}" if accepted else "it takes no parameters"
@@ -118,6 +121,16 @@ def _check_surface(name: str, s: Any) -> None:
                 raise ValueError(f"register({name!r}): hess does not match grad (column {i}, against central differences)")
 
 
+def _without_parameters(surface: Surface) -> Callable[[], Surface]:
+    """A factory for one fixed Surface (an entry without parameters, so `params` is empty)."""
+    fixed = replace(surface, params={})
+
+    def factory() -> Surface:
+        return fixed
+
+    return factory
+
+
 def register(name: str, factory: Callable[..., Surface] | Surface, *, description: str | None = None) -> Surface:
     """Add a surface to the registry: it appears in `SURFACES`, `make`, the CLI, scenes and
     the README table. Returns its default instance.
@@ -138,11 +151,7 @@ def register(name: str, factory: Callable[..., Surface] | Surface, *, descriptio
     if name in BUILTIN:
         raise ValueError(f"register: {name!r} is a built-in surface; choose another name")
     if isinstance(factory, Surface):
-        fixed = factory
-
-        def factory() -> Surface:  # noqa: F811 - an entry without parameters
-            return fixed
-
+        factory = _without_parameters(factory)
     if not callable(factory):
         raise ValueError(f"register({name!r}): factory must be a function returning a Surface, got {factory!r}")
     if description is not None and (not isinstance(description, str) or "\n" in description):

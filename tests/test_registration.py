@@ -280,3 +280,31 @@ def test_readers_see_the_registries_at_call_time_not_import_time():
 def test_registered_json_files_stay_plain(student):
     data = json.loads(Scene(surface="quadratic", runs=[RunSpec(student, 0.05, {"beta": 0.5})]).to_json())
     assert data["runs"][0] == {"optimizer": "ema_momentum", "lr": 0.05, "hyper": {"beta": 0.5}}
+
+
+def test_a_scene_naming_an_unregistered_surface_or_schedule_says_how(my_surface, my_schedule):
+    text = Scene(surface=my_surface, runs=[RunSpec("gd", {"name": "halving", "lr": 0.1})], steps=5).to_json()
+    surfaces.unregister(my_surface)
+    try:
+        with pytest.raises(ValueError, match=r"unknown surface 'tilted_bowl'.*surfaces\.register"):
+            Scene.from_json(text).make_surface()
+    finally:
+        surfaces.register(my_surface, tilted_bowl)
+    schedules.unregister(my_schedule)
+    try:
+        with pytest.raises(ValueError, match=r"'halving' is not a schedule.*schedules\.register"):
+            Scene.from_json(text)
+    finally:
+        schedules.register(my_schedule, halving)
+
+
+def test_a_surface_instance_registers_as_an_entry_without_parameters():
+    surfaces.register("fixed_bowl", tilted_bowl(0.2), description="one tilted bowl")
+    try:
+        s = surfaces.make("fixed_bowl")
+        assert (s.name, s.params, s.description) == ("fixed_bowl", {}, "one tilted bowl")
+        np.testing.assert_array_equal(s.grad(np.array([1.0, 2.0])), tilted_bowl(0.2).grad(np.array([1.0, 2.0])))
+        with pytest.raises(ValueError, match="no parameter 'tilt'"):
+            surfaces.make("fixed_bowl", tilt=1.0)
+    finally:
+        surfaces.unregister("fixed_bowl")
