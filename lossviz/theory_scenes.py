@@ -1,7 +1,9 @@
-"""Scenes for the theory of quadratics: the same bowl with its axes aligned and turned by 45°.
+"""Scenes for the theory of quadratics and the second-order contrast.
 
     SCENES["rotated_bowl_0"]    quadratic(1, 100, angle=0): Adagrad, RMSprop and Adam shine
     SCENES["rotated_bowl_45"]   the same bowl turned by 45°: their advantage is gone
+    SCENES["newton_rosenbrock"] Newton's method (exact Hessian) against GD and Adam
+    SCENES["newton_saddle"]     on x² − y² Newton walks uphill into the saddle; GD escapes
 
 A per-coordinate σ is a diagonal preconditioner. On an aligned bowl the Hessian is diagonal,
 g_i = λ_i θ_i, and σ_i grows with λ_i, so η/σ_i evens out the two curvatures: the steep
@@ -46,6 +48,23 @@ def rotated_bowl(angle: float) -> Scene:
 THEORY_SCENES: dict[str, Scene] = {
     "rotated_bowl_0": rotated_bowl(0.0),
     "rotated_bowl_45": rotated_bowl(45.0),
+    # Newton jumps to the stationary point of the local quadratic: at the minimum in 7 steps,
+    # after a detour uphill (step 2), where GD has not left the valley's bend after 300
+    "newton_rosenbrock": Scene(
+        surface="rosenbrock",
+        runs=[RunSpec("newton", 1.0), RunSpec("gd", 1e-3), RunSpec("adam", 5e-2)],
+        steps=300,
+        title="Newton's method uses the exact Hessian: 7 steps to the minimum",
+    ),
+    # H = diag(2, −2): the step −η(x, y) points at the saddle, so f rises towards 0
+    "newton_saddle": Scene(
+        surface="saddle",
+        start=(0.2, 1.0),
+        runs=[RunSpec("newton", 0.3), RunSpec("gd", 0.1)],
+        steps=15,
+        frames=16,
+        title="On a saddle Newton's method walks uphill into it; gradient descent escapes",
+    ),
 }
 SCENES.update(THEORY_SCENES)
 

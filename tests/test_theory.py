@@ -199,3 +199,14 @@ def test_the_rotated_bowl_scenes_show_it():
     assert first[0, "adagrad"] <= 10 and first[0, "rmsprop"] <= 10 and first[0, "gd"] > 250
     assert first[0, "gd"] == first[45, "gd"] and first[0, "momentum"] == first[45, "momentum"]
     assert first[45, "adagrad"] > first[45, "gd"] and first[45, "rmsprop"] > first[45, "gd"]
+
+
+def test_the_newton_scenes_show_the_second_order_contrast():
+    rosen = SCENES["newton_rosenbrock"].run()
+    newton, gd = (next(t for label, t in rosen.items() if label.startswith(name)) for name in ("newton", "gd"))
+    assert np.linalg.norm(newton.theta[7, 0] - [1.0, 1.0]) < 1e-12 and newton.loss[2, 0] > newton.loss[0, 0]
+    assert np.linalg.norm(gd.theta[-1, 0] - [1.0, 1.0]) > 0.3
+    saddle = SCENES["newton_saddle"].run()
+    newton, gd = (next(t for label, t in saddle.items() if label.startswith(name)) for name in ("newton", "gd"))
+    assert (np.diff(newton.loss[:, 0]) > 0).all() and newton.loss[-1, 0] > -1e-4  # uphill, into the saddle
+    assert (np.diff(gd.loss[:, 0]) < 0).all() and gd.loss[-1, 0] < -100  # downhill, away from it
