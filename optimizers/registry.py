@@ -49,7 +49,7 @@ class Entry:
     factory: Callable[..., Optimizer]
     title: str
     color: str | None  # "#rrggbb", or None: lossviz.style picks one
-    family: str  # entries of one family (adam, adamw, amsgrad, ...) share a shade
+    family: str  # adam, amsgrad, adamw, ... are of the "adam" family
     builtin: bool
 
 
@@ -177,7 +177,8 @@ def register(
         (symbol, low, high) or (symbol, low, high, log) or a `Hyperparameter`. A keyword
         already in HYPERPARAMETERS must agree with it (one slider per key).
       color: "#rrggbb" for its paths; None lets the look (lossviz.style) choose.
-      family: entries of one family share a shade (default: its own name).
+      family: the family it belongs to (default: its own name); `lossviz list` shows it, and
+        sweep plots draw heavy-ball theory only for the "gd" family.
       builtin: the package's own entries; they cannot be replaced or unregistered.
 
     Registering an existing name again replaces it (re-running a notebook cell), except a
