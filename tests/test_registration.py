@@ -139,6 +139,14 @@ def test_a_scene_with_a_registered_optimizer_round_trips_and_uses_its_colour(stu
     assert scene.colors()[scene.labels()[0]] == "#123456"
 
 
+def test_a_scene_file_with_a_registered_optimizer_saves_and_loads(student, tmp_path):
+    scene = Scene(surface="quadratic", runs=[RunSpec(student, 0.05, {"beta": 0.5})], steps=10)
+    for suffix in ("toml", "json"):
+        path = tmp_path / f"scene.{suffix}"
+        scene.save(path)
+        assert Scene.load(path) == scene
+
+
 def test_a_scene_naming_an_unregistered_optimizer_says_which_and_how(student, tmp_path):
     text = Scene(surface="quadratic", runs=[RunSpec(student, 0.05)], steps=20).to_json()
     optimizers.unregister(student)
