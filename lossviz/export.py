@@ -7,23 +7,21 @@ background and draws only the moving artists of `SceneView.show(k)` — the same
 Explorer's Play button calls. All frames are then quantized to one shared palette and Pillow
 encodes them (it stores only the region that changed between frames).
 
-Atomic: every file is written to a hidden temporary file in the target folder and renamed
-into place at the end; any error or interrupt removes the temporary file, so a failed export
-leaves nothing behind, and an existing file is replaced only by a complete one.
+Atomic: every file is written through `lossviz.files.atomic_path`, so a failed or
+interrupted export leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from lossviz.files import atomic_path, atomic_write_text, check_output  # noqa: F401 (re-exported)
 from optimizers.base import check_int, check_number
 
 FPS_RANGE = (1, 100)
@@ -37,7 +35,7 @@ Progress = Callable[[int, int], None]  # (frames done, frames in all)
 
 
 # ------------------------------------------------------------------------------------------
-# checks and atomic files
+# checks
 
 
 def check_fps(fps: Any) -> int:
@@ -61,48 +59,6 @@ def check_figsize(figsize: Any) -> tuple[float, float]:
     check_number("figsize width", w, low=1.0, high=40.0)
     check_number("figsize height", h, low=1.0, high=40.0)
     return w, h
-
-
-def check_output(path: Any, suffixes: Sequence[str]) -> Path:
-    """The output path as a Path: its folder must exist and its suffix be one of `suffixes`."""
-    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
-        raise ValueError(f"output path must be a file name, got {path!r}")
-    p = Path(os.fspath(path)).expanduser()
-    if p.suffix.lower() not in suffixes:
-        raise ValueError(f"output file {os.fspath(path)!r} must end in {' or '.join(suffixes)}")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"output folder {os.fspath(folder)!r} does not exist (for {os.fspath(path)!r})")
-    if p.is_dir():
-        raise ValueError(f"output path {os.fspath(path)!r} is a folder, not a file name")
-    return p
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a hidden temporary path next to `path`; rename it onto `path` when the block
-    succeeds, delete it when the block raises (KeyboardInterrupt included)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write text atomically (scene files); the folder must exist."""
-    p = Path(os.fspath(path)).expanduser()
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"output folder {os.fspath(folder)!r} does not exist (for {os.fspath(path)!r})")
-    with atomic_path(p) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------

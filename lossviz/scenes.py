@@ -419,7 +419,7 @@ class Scene:
         return cls.from_json(text) if text.lstrip().startswith("{") else cls.from_toml(text)
 
     def save(self, path: str | os.PathLike) -> None:
-        from lossviz.export import atomic_write_text
+        from lossviz.files import atomic_write_text
 
         text = self.to_json() if str(path).endswith(".json") else self.to_toml()
         atomic_write_text(path, text)
