@@ -67,3 +67,97 @@ def test_formula_pole_outside_the_window_is_fine():
 def test_limits_name_the_formula_bounds():
     assert limits.MAX_FORMULA_LENGTH == surfaces.expression.__globals__["MAX_LENGTH"]
     assert limits.MAX_NUMBER_MAGNITUDE == 300 and limits.MAX_FORMULA_DEPTH == 30
+
+
+# -- scenes -----------------------------------------------------------------------------------
+
+from lossviz import style  # noqa: E402
+from lossviz.scenes import RunSpec, Scene  # noqa: E402
+
+
+def test_colours_for_2000_runs_return_fast_and_repeat_only_past_the_spare_pool():
+    labels = [f"adam {i}" for i in range(2000)]  # used to loop forever past 814 colours
+    colors = quick(style.colors_for, labels, seconds=1.0)
+    assert list(colors) == labels
+    assert len(set(colors.values())) > 500  # distinct as long as the pool lasts
+
+
+def test_scene_colours_of_the_largest_scene_are_distinct_and_fast():
+    scene = Scene(runs=[{"optimizer": "adam", "lr": 0.01, "label": f"run {i}"} for i in range(limits.MAX_RUNS)], steps=10)
+    colors = quick(scene.colors, seconds=1.0)
+    assert len(set(colors.values())) == limits.MAX_RUNS
+
+
+def test_too_many_runs_is_refused_before_any_run_is_built():
+    runs = [{"optimizer": "adam", "lr": 0.01, "label": f"r{i}"} for i in range(900)]
+    error = quick(Scene, runs=runs, seconds=1.0)
+    assert isinstance(error, ValueError) and "at most 100 runs" in str(error) and "900" in str(error)
+
+
+def test_runs_times_steps_is_capped_for_the_whole_scene():
+    with pytest.raises(ValueError, match=r"runs × steps must be at most 1,000,000.*4 × 1,000,000"):
+        Scene(runs=[{"optimizer": "adam", "lr": 0.01, "label": f"r{i}"} for i in range(4)], steps=1_000_000)
+    Scene(runs=[{"optimizer": "adam", "lr": 0.01}], steps=1_000_000)  # one long run is fine
+
+
+@pytest.mark.parametrize("field, kw", [("title", {"title": "t" * 100_000}), ("runs[0].label", {"runs": [{"optimizer": "gd", "lr": 0.1, "label": "l" * 1000}]})])
+def test_long_text_is_refused_at_once(field, kw):
+    error = quick(Scene, **kw, seconds=0.5)
+    assert isinstance(error, ValueError) and str(error).startswith(f"{field} is too long")
+
+
+@pytest.mark.parametrize(
+    "kw, field",
+    [({"title": r"$\frac{$"}, "title"), ({"runs": [{"optimizer": "gd", "lr": 0.1, "label": r"gd $\alpha^$"}]}, "runs[0].label")],
+)
+def test_bad_mathtext_is_refused_when_the_scene_is_made(kw, field):
+    with pytest.raises(ValueError) as info:
+        Scene(**kw)
+    assert str(info.value).startswith(f"{field} ") and "not valid mathtext" in str(info.value)
+
+
+def test_good_mathtext_and_lone_dollars_are_kept():
+    scene = Scene(title=r"GD at $\eta = 10^{-2}$ costs $5", runs=[RunSpec("gd", 0.1, label=r"$\beta$ = 0")])
+    assert scene.title.endswith("$5") and scene.labels() == [r"$\beta$ = 0"]
+
+
+def test_a_run_table_without_lr_is_refused():
+    with pytest.raises(ValueError, match=r"runs\[0\] needs lr"):
+        Scene.from_dict({"runs": [{"optimizer": "adam"}]})
+
+
+def test_explicit_nesterov_without_momentum_is_refused_like_torch():
+    with pytest.raises(ValueError, match="nesterov = true needs momentum > 0"):
+        RunSpec("gd", 0.1, {"nesterov": True})
+    RunSpec("gd", 0.1, {"nesterov": True, "momentum": 0.9})
+    RunSpec("nesterov", 0.1, {"momentum": 0.0})  # the registry entry at β = 0 (a slider position) stays legal
+
+
+def test_a_huge_list_is_echoed_short():
+    with pytest.raises(ValueError) as info:
+        Scene(start=list(range(1_000_000)))
+    assert len(str(info.value)) < limits.MAX_MESSAGE_LENGTH
+
+
+def test_deep_nesting_is_one_clear_error():
+    deep = {"name": "join", "schedules": [0.1, 0.2], "boundaries": [5]}
+    for _ in range(12):
+        deep = {"name": "join", "schedules": [deep, 0.1], "boundaries": [5]}
+    with pytest.raises(ValueError, match="nested too deeply"):
+        Scene.from_dict({"runs": [{"optimizer": "gd", "lr": deep}]})
+    with pytest.raises(ValueError, match="nested too deeply"):
+        Scene.from_json('{"surface_params": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}")
+
+
+def test_large_scene_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "big.toml"
+    path.write_text('title = "x"\n' + "# padding\n" * 200_000)
+    error = quick(Scene.load, path, seconds=0.5)
+    assert isinstance(error, ValueError) and "too large" in str(error) and "1,000,000" in str(error)
+
+
+def test_toml_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes("\ufeffsteps = 7\n[[runs]]\noptimizer = 'gd'\nlr = 0.1\n".encode())
+    assert Scene.load(path).steps == 7
+    assert Scene.from_text("\ufeffsteps = 8\n").steps == 8
