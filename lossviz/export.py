@@ -22,11 +22,9 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from lossviz.files import atomic_path, atomic_write_text, check_output  # noqa: F401 (re-exported)
+from lossviz.limits import DPI_RANGE, FIGSIZE_RANGE, FPS_RANGE, FRAMES_RANGE, MAX_PIXEL_FRAMES, MAX_PIXELS
 from optimizers.base import check_int, check_number
 
-FPS_RANGE = (1, 100)
-FRAMES_RANGE = (2, 2000)
-DPI_RANGE = (20, 600)
 DEFAULT_FIGSIZE = (11.0, 6.0)
 DEFAULT_FIGSIZE_NO_PANELS = (6.0, 5.0)
 PALETTE_SAMPLES = 6  # frames that choose the shared GIF palette
@@ -56,9 +54,28 @@ def check_figsize(figsize: Any) -> tuple[float, float]:
         w, h = (float(v) for v in figsize)
     except (TypeError, ValueError):
         raise ValueError(f"figsize must be two numbers (width, height) in inches, got {figsize!r}") from None
-    check_number("figsize width", w, low=1.0, high=40.0)
-    check_number("figsize height", h, low=1.0, high=40.0)
+    check_number("figsize width", w, low=FIGSIZE_RANGE[0], high=FIGSIZE_RANGE[1])
+    check_number("figsize height", h, low=FIGSIZE_RANGE[0], high=FIGSIZE_RANGE[1])
     return w, h
+
+
+def check_pixels(figsize: Any, dpi: float, panels: Any, frames: int = 1) -> None:
+    """The picture (figsize × dpi) must have at most MAX_PIXELS pixels, and an animation at
+    most MAX_PIXEL_FRAMES pixels × frames; checked before anything is computed."""
+    if figsize is None:
+        figsize = DEFAULT_FIGSIZE if panels is None or tuple(panels) else DEFAULT_FIGSIZE_NO_PANELS
+    w, h = check_figsize(figsize)
+    pixels = round(w * dpi) * round(h * dpi)
+    if pixels > MAX_PIXELS:
+        raise ValueError(
+            f"the picture would have {pixels:,} pixels ({round(w * dpi)} × {round(h * dpi)}), at most "
+            f"{MAX_PIXELS:,} (limits.MAX_PIXELS): lower dpi or figsize"
+        )
+    if pixels * frames > MAX_PIXEL_FRAMES:
+        raise ValueError(
+            f"pixels × frames must be at most {MAX_PIXEL_FRAMES:,} (limits.MAX_PIXEL_FRAMES), got "
+            f"{round(w * dpi)} × {round(h * dpi)} × {frames:,} frames = {pixels * frames:,}: lower frames, dpi or figsize"
+        )
 
 
 # ------------------------------------------------------------------------------------------
@@ -248,19 +265,22 @@ def shared_palette(images: Sequence[Any]):
 
 def quantized_frames(view, indices: Sequence[int], progress: Progress | None = None) -> list:
     """Every frame as a Pillow "P" image on one shared palette, so the GIF needs no per-frame
-    palettes and memory holds one byte a pixel. The palette comes from the first and the
-    last frame (paths only grow, so the last one holds every colour a path ever shows)."""
+    palettes and memory holds one byte a pixel. The palette comes from the first, the middle
+    and the last frame (paths only grow, so the last one holds every colour a path shows)."""
+    return list(iter_quantized_frames(view, indices, progress))
+
+
+def iter_quantized_frames(view, indices: Sequence[int], progress: Progress | None = None) -> Iterator[Any]:
+    """`quantized_frames`, one frame at a time (save_gif hands them to Pillow as they come)."""
     from PIL import Image
 
     picks = sorted({0, len(indices) // 2, len(indices) - 1})[: PALETTE_SAMPLES]
     with FrameRenderer(view) as renderer:
         palette = shared_palette([renderer.frame(indices[i]) for i in picks])
-        images = []
         for i, k in enumerate(indices):
-            images.append(renderer.frame(k).quantize(palette=palette, dither=Image.Dither.NONE))
+            yield renderer.frame(k).quantize(palette=palette, dither=Image.Dither.NONE)
             if progress is not None:
                 progress(i + 1, len(indices))
-    return images
 
 
 def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels):
@@ -269,9 +289,9 @@ def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels):
     scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
     fps = check_fps(fps if fps is not None else getattr(scene, "fps", 20))
     frames = check_frames(frames if frames is not None else getattr(scene, "frames", 120))
-    check_dpi(dpi)
-    if figsize is not None:
-        check_figsize(figsize)
+    dpi = check_dpi(dpi)
+    steps = getattr(scene, "steps", None)
+    check_pixels(figsize, dpi, panels, frames if steps is None else min(frames, steps + 1))
     view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
     return view, fps, frame_indices(view.steps, frames)
 
@@ -308,19 +328,19 @@ def save_gif(
     target = check_output(path, (".gif",))
     view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels)
     try:
-        images = quantized_frames(view, indices, progress)
+        with atomic_path(target) as tmp:
+            images = iter_quantized_frames(view, indices, progress)  # Pillow takes them as they come
+            next(images).save(
+                tmp,
+                format="GIF",
+                save_all=True,
+                append_images=images,
+                duration=int(round(1000 / fps)),
+                loop=0,
+                optimize=True,
+            )
     finally:
         view.figure.clear()
-    with atomic_path(target) as tmp:
-        images[0].save(
-            tmp,
-            format="GIF",
-            save_all=True,
-            append_images=images[1:],
-            duration=int(round(1000 / fps)),
-            loop=0,
-            optimize=True,
-        )
     return target
 
 
@@ -351,12 +371,17 @@ def save_mp4(
         ]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            for frame in render_frames(view, indices, progress):
-                proc.stdin.write(frame.tobytes())  # RGB, 3 bytes a pixel
-            proc.stdin.close()
-            err = proc.stderr.read().decode(errors="replace")
-            if proc.wait() != 0:
-                raise RuntimeError(f"ffmpeg failed (exit {proc.returncode}): {err.strip()[-500:]}")
+            stopped = False
+            try:
+                for frame in render_frames(view, indices, progress):
+                    proc.stdin.write(frame.tobytes())  # RGB, 3 bytes a pixel
+                proc.stdin.close()
+            except BrokenPipeError:  # ffmpeg stopped reading early: never a complete video
+                stopped = True
+            err = proc.stderr.read().decode(errors="replace").strip()
+            if proc.wait() != 0 or stopped or not os.path.getsize(tmp):
+                last = err.splitlines()[-1][-300:] if err else "no message"
+                raise RuntimeError(f"ffmpeg failed (exit status {proc.returncode}) and wrote no MP4: {last}")
         except BaseException:
             proc.kill()
             proc.wait()
@@ -380,6 +405,7 @@ def save_png(
     `step` must lie in [0, steps] (a ValueError naming the range otherwise), checked before a
     Scene is run."""
     target = check_output(path, (".png",))
+    check_pixels(figsize, check_dpi(dpi), panels)
     if step is not None:
         check_int("step", step, low=0, high=scene_or_explorer.steps if _is_scene(scene_or_explorer) else 10**9)
     view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)

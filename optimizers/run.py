@@ -121,6 +121,9 @@ def starting_points(surface, start: Any) -> Array:
 
 
 def check_run_args(surface, steps, grad_noise, batch_size, seed) -> None:
+    if not (hasattr(surface, "f") and hasattr(surface, "grad") and hasattr(surface, "start")):
+        hint = f" (for a name, use surfaces.SURFACES[{surface!r}])" if isinstance(surface, str) else ""
+        raise ValueError(f"surface must be a Surface, got {type(surface).__name__}{hint}")
     check_int("steps", steps, low=1, high=MAX_STEPS)
     check_number("grad_noise", grad_noise, low=0.0)
     if np.ndim(grad_noise) > 1:
@@ -165,6 +168,8 @@ def run(
     """
     optimizer = resolve_optimizer(optimizer)
     check_run_args(surface, steps, grad_noise, batch_size, seed)
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (list, tuple)) or not all(isinstance(x, str) for x in labels):
+        raise ValueError(f"labels must be a tuple of texts (one per run), got {labels!r:.100}")
     check_positive("escape_radius", escape_radius)
     theta = starting_points(surface, start)
     noise = np.asarray(grad_noise, dtype=float)

@@ -161,3 +161,79 @@ def test_toml_with_a_byte_order_mark_loads(tmp_path):
     path.write_bytes("\ufeffsteps = 7\n[[runs]]\noptimizer = 'gd'\nlr = 0.1\n".encode())
     assert Scene.load(path).steps == 7
     assert Scene.from_text("\ufeffsteps = 8\n").steps == 8
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+from lossviz import export  # noqa: E402
+
+
+def test_gif_pixels_times_frames_is_refused_before_the_scene_runs(tmp_path, monkeypatch):
+    scene = Scene(steps=1999)
+    monkeypatch.setattr(Scene, "run", lambda *a, **k: pytest.fail("ran the scene"))
+    error = quick(export.save_gif, scene, tmp_path / "a.gif", frames=2000, dpi=600, seconds=1.0)
+    assert isinstance(error, ValueError) and "pixels × frames must be at most 1,000,000,000" in str(error)
+    assert "6600 × 3600 × 2,000 frames" in str(error)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_picture_has_a_pixel_bound(tmp_path):
+    with pytest.raises(ValueError, match="at most 40,000,000"):
+        export.save_png(Scene(steps=5), tmp_path / "a.png", dpi=600, figsize=(40, 40))
+
+
+def test_frames_are_counted_as_the_run_gives_them():
+    # a 30-step scene has 31 frames at most, whatever frames= asks for
+    export.check_pixels(None, 600, None, frames=31)
+    with pytest.raises(ValueError):
+        export.check_pixels(None, 600, None, frames=2000)
+
+
+def test_gif_frames_stream_into_pillow(tmp_path, monkeypatch):
+    # save_gif never holds a list of every frame: Pillow gets an iterator
+    monkeypatch.setattr(export, "quantized_frames", lambda *a, **k: pytest.fail("built the whole list"))
+    seen = []
+    path = export.save_gif(Scene(steps=20), tmp_path / "a.gif", frames=5, dpi=20, progress=lambda d, n: seen.append((d, n)))
+    from PIL import Image
+
+    with Image.open(path) as im:
+        assert im.n_frames == 5
+    assert seen[-1] == (5, 5)
+
+
+def _fake_ffmpeg(tmp_path, monkeypatch, body: str):
+    import os
+    import stat
+    import sys
+
+    fake = tmp_path / "bin" / "ffmpeg"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f"#!{sys.executable}\nimport sys\n{body}\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.mark.parametrize("body, status", [("sys.stderr.write('Unknown encoder libx264\\n'); sys.exit(1)", "exit status 1"), ("sys.exit(0)", "exit status 0")])
+def test_failing_ffmpeg_is_an_error_and_leaves_no_file(tmp_path, monkeypatch, body, status):
+    _fake_ffmpeg(tmp_path, monkeypatch, body)  # exits without reading its input
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RuntimeError, match=f"ffmpeg failed \\({status}\\)"):
+        export.save_mp4(Scene(steps=200), out / "a.mp4", frames=60, dpi=40)
+    assert list(out.iterdir()) == []
+
+
+def test_failing_ffmpeg_through_the_cli_exits_2(tmp_path, monkeypatch, capsys):
+    from lossviz.cli import main
+
+    _fake_ffmpeg(tmp_path, monkeypatch, "sys.stderr.write('Unknown encoder libx264\\n'); sys.exit(1)")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["mp4", "--steps", "100", "--frames", "50", "--dpi", "40", "-o", str(out / "a.mp4")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ffmpeg failed" in err[0] and "Unknown encoder libx264" in err[0]
+    assert list(out.iterdir()) == []
