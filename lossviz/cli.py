@@ -359,13 +359,15 @@ def cmd_export(args) -> int:
     scene = scene_from_args(args)
     figsize = parse_point(args.figsize, "--figsize") if args.figsize else None
     panels = _panels(args.panels)
-    if args.command == "png":
-        path = export.save_png(scene, args.output, step=args.step, dpi=args.dpi, figsize=figsize, panels=panels)
-        print(f"wrote {path} ({_size(path)})")
-        return 0
-    save = export.save_gif if args.command == "gif" else export.save_mp4
-    with progress_bar(f"{args.command.upper()} frames", "frame") as progress:
-        path = save(scene, args.output, fps=scene.fps, frames=scene.frames, dpi=args.dpi, figsize=figsize, panels=panels, progress=progress)
+    with progress_bar("running", "step") as running:
+        if args.command == "png":
+            path = export.save_png(scene, args.output, step=args.step, dpi=args.dpi, figsize=figsize, panels=panels, run_progress=running)
+            print(f"wrote {path} ({_size(path)})")
+            return 0
+        save = export.save_gif if args.command == "gif" else export.save_mp4
+        with progress_bar(f"{args.command.upper()} frames", "frame") as progress:
+            path = save(scene, args.output, fps=scene.fps, frames=scene.frames, dpi=args.dpi, figsize=figsize, panels=panels,
+                        progress=progress, run_progress=running)
     print(f"wrote {path} ({_size(path)})")
     return 0
 
@@ -622,7 +624,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except (ValueError, OSError, RuntimeError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"lossviz: error: {_cut(message, 500)}", file=sys.stderr)
+        from lossviz.limits import MAX_MESSAGE_LENGTH
+
+        print(f"lossviz: error: {_cut(message, MAX_MESSAGE_LENGTH)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lossviz: interrupted", file=sys.stderr)

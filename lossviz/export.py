@@ -115,14 +115,14 @@ def _is_scene(obj: Any) -> bool:
     return isinstance(obj, Scene)
 
 
-def _source(obj: Any) -> tuple[Any, dict, dict | None, str, Any]:
-    """(surface, trajectories, colors, title, scene or None) of a Scene, an Explorer-like
-    object (with `.view` and `.scene`) or a SceneView."""
+def _source(obj: Any, run_progress: Progress | None = None) -> tuple[Any, dict, dict | None, str, Any]:
+    """(surface, trajectories, colors, title, scene or None) of a Scene (run now, reporting
+    to `run_progress`), an Explorer-like object (with `.view` and `.scene`) or a SceneView."""
     from lossviz.view import SceneView
 
     if _is_scene(obj):
         surface = obj.make_surface()
-        return surface, obj.run(surface), obj.colors(), obj.title, obj
+        return surface, obj.run(surface, progress=run_progress), obj.colors(), obj.title, obj
     view = getattr(obj, "view", None)
     if isinstance(view, SceneView):
         scene = getattr(obj, "scene", None)
@@ -132,7 +132,7 @@ def _source(obj: Any) -> tuple[Any, dict, dict | None, str, Any]:
     raise ValueError(f"expected a Scene, an Explorer or a SceneView to export, got {type(obj).__name__}")
 
 
-def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None):
+def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None, run_progress: Progress | None = None):
     """A fresh SceneView on an Agg figure for `source` (never the Explorer's live figure).
 
     Returns (view, scene or None)."""
@@ -146,7 +146,7 @@ def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None):
     if figsize is None:
         figsize = DEFAULT_FIGSIZE if panels else DEFAULT_FIGSIZE_NO_PANELS
     figsize = check_figsize(figsize)
-    surface, trajectories, colors, title, scene = _source(source)
+    surface, trajectories, colors, title, scene = _source(source, run_progress)
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     view = SceneView(surface, trajectories, colors=colors, panels=panels, fig=fig, title=title)
@@ -283,7 +283,7 @@ def iter_quantized_frames(view, indices: Sequence[int], progress: Progress | Non
                 progress(i + 1, len(indices))
 
 
-def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels):
+def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progress=None):
     """Checked settings and a fresh view for an animated export: (view, fps, frame steps).
     fps and frames default to the scene's."""
     scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
@@ -292,7 +292,7 @@ def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels):
     dpi = check_dpi(dpi)
     steps = getattr(scene, "steps", None)
     check_pixels(figsize, dpi, panels, frames if steps is None else min(frames, steps + 1))
-    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels, run_progress=run_progress)
     return view, fps, frame_indices(view.steps, frames)
 
 
@@ -310,6 +310,7 @@ def save_gif(
     *,
     panels: Sequence[str] | None = None,
     progress: Progress | None = None,
+    run_progress: Progress | None = None,
 ) -> Path:
     """Animate a Scene (it is run first), an Explorer (its current runs) or a SceneView as a
     looping GIF at `path`, written atomically. Returns the path.
@@ -322,11 +323,12 @@ def save_gif(
       dpi: 20…600. figsize: (width, height) in inches (default 11 × 6, or 6 × 5 without
         panels). panels: side panels to draw (default all four; () for the contour alone).
       progress: called as progress(done, total) after each rendered frame.
+      run_progress: called as run_progress(steps done, steps) while a Scene is run.
     """
     from PIL import Image
 
     target = check_output(path, (".gif",))
-    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels)
+    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progress)
     try:
         with atomic_path(target) as tmp:
             images = iter_quantized_frames(view, indices, progress)  # Pillow takes them as they come
@@ -354,13 +356,14 @@ def save_mp4(
     *,
     panels: Sequence[str] | None = None,
     progress: Progress | None = None,
+    run_progress: Progress | None = None,
 ) -> Path:
     """Like `save_gif`, but an H.264 MP4 encoded by ffmpeg (which must be on PATH)."""
     target = check_output(path, (".mp4",))
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise RuntimeError("MP4 export needs ffmpeg on PATH, and it was not found; install ffmpeg or export a GIF (save_gif / `lossviz gif`)")
-    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels)
+    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progress)
     w, h = (int(v) for v in view.figure.canvas.get_width_height())
     with atomic_path(target) as tmp:
         cmd = [
@@ -399,6 +402,7 @@ def save_png(
     figsize=None,
     *,
     panels: Sequence[str] | None = None,
+    run_progress: Progress | None = None,
 ) -> Path:
     """A still of the scene at `step` (default: the last step), written atomically.
 
@@ -408,7 +412,7 @@ def save_png(
     check_pixels(figsize, check_dpi(dpi), panels)
     if step is not None:
         check_int("step", step, low=0, high=scene_or_explorer.steps if _is_scene(scene_or_explorer) else 10**9)
-    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels, run_progress=run_progress)
     try:
         if step is not None:
             check_int("step", step, low=0, high=view.steps)  # an Explorer or a SceneView: its runs' steps

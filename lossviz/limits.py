@@ -50,7 +50,8 @@ MAX_NAME_LENGTH = 100  # characters of a name (surface, optimizer, schedule, col
 MAX_SCENE_FILE_BYTES = 1_000_000  # a scene file (or scene text) is read only below this size
 MAX_NESTING = 8  # lists and tables inside one another in a scene (a join of joins of …)
 MAX_LIST_LENGTH = 1000  # items of one list in a scene (join schedules, boundaries, a tuple)
-MAX_MESSAGE_LENGTH = 300  # characters of a value echoed in an error message
+MAX_ECHO_LENGTH = 100  # characters of a value repeated in an error message
+MAX_MESSAGE_LENGTH = 500  # characters of the one line the CLI prints for an error
 
 __all__ = [
     "BATCH_SIZE_RANGE",
@@ -64,6 +65,7 @@ __all__ = [
     "MAX_FORMULA_LENGTH",
     "MAX_FORMULA_POWER",
     "MAX_LABEL_LENGTH",
+    "MAX_ECHO_LENGTH",
     "MAX_LIST_LENGTH",
     "MAX_MESSAGE_LENGTH",
     "MAX_NAME_LENGTH",

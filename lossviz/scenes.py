@@ -38,7 +38,7 @@ else:  # pragma: no cover
 LR_KINDS = "a number > 0 or a schedule table {name = ...}"
 
 _REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = limits.MAX_MESSAGE_LENGTH // 3
+_REPR.maxstring = _REPR.maxother = limits.MAX_ECHO_LENGTH
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = 8
 
 
@@ -398,11 +398,14 @@ class Scene:
     def labels(self) -> list[str]:
         return [spec.label or spec.default_label() for spec in self.runs]
 
-    def run(self, surface: surfaces.Surface | None = None) -> dict[str, Trajectory]:
-        """Label → Trajectory for every run (B = 1 each)."""
+    def run(self, surface: surfaces.Surface | None = None, progress=None) -> dict[str, Trajectory]:
+        """Label → Trajectory for every run (B = 1 each). `progress(done, total)` counts the
+        steps of all runs."""
         surface = surface or self.make_surface()
         out = {}
-        for label, spec in zip(self.labels(), self.runs):
+        total = len(self.runs) * self.steps
+        for i, (label, spec) in enumerate(zip(self.labels(), self.runs)):
+            report = None if progress is None else (lambda done, _, i=i: progress(i * self.steps + done, total))
             start = spec.start if spec.start is not None else self.start
             out[label] = optimizers.run(
                 surface,
@@ -414,7 +417,10 @@ class Scene:
                 batch_size=self.batch_size if spec.batch_size is None else spec.batch_size,
                 seed=self.seed,
                 labels=(label,),
+                progress=report,
             )
+            if progress is not None:
+                progress((i + 1) * self.steps, total)
         return out
 
     def colors(self) -> dict[str, str]:
