@@ -40,7 +40,7 @@ HEAD_SIZE = 7
 FAINT_ALPHA = 0.22  # the full curve behind the revealed part in the side panels
 CURSOR_STYLE = dict(color="0.35", linewidth=0.8, linestyle=":")
 
-# The lecture's symbols (LECTURE.md): what axes and legends say.
+# The lecture's symbols (docs/lecture.md): what axes and legends say.
 SYMBOLS: dict[str, str] = {
     "lr": "η",
     "momentum": "β",
