@@ -549,3 +549,5 @@ def get_scene(name: str) -> Scene:
 
 
 SCENES: dict[str, Scene] = {}
+
+from lossviz import lecture as _lecture  # noqa: E402,F401  (fills SCENES with the lecture's named scenes)

@@ -181,3 +181,30 @@ def test_png_shows_a_running_bar_on_a_terminal(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "stderr", tty)
     assert main(["png", "--steps", "3000", "--dpi", "20", "-o", str(tmp_path / "a.png")]) == 0
     assert "running: " in tty.getvalue()  # (how far it got depends on the speed: tqdm redraws every 0.1 s)
+
+
+# -- start-up ------------------------------------------------------------------------------------
+
+def test_the_command_starts_without_heavy_imports():
+    # Ctrl-C during the first imports used to print a traceback: now `main` is running (and
+    # catching it) before numpy, matplotlib or sympy load
+    code = "import sys, lossviz.cli; print(sorted(m for m in ('numpy', 'matplotlib', 'sympy', 'lossviz.scenes') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_explorer_without_the_lab_extra_says_what_to_install():
+    code = "import sys; sys.modules['ipywidgets'] = None\nfrom lossviz import Explorer"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 1 and "pip install 'lossviz[lab]'" in proc.stderr.strip().splitlines()[-1]
+
+
+def test_interrupt_while_the_command_imports_its_modules():
+    proc = subprocess.Popen([sys.executable, "-m", "lossviz.cli", "png", "--steps", "10", "-o", "/nonexistent/x.png"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.25)  # inside the imports of the command (numpy, matplotlib) on this machine
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 2:  # the machine was fast enough to finish first: nothing to test
+        pytest.skip("the command ended before the signal")
+    assert proc.returncode == 130 and b"Traceback" not in err, err.decode()
