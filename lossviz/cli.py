@@ -553,16 +553,25 @@ class Stopped(BaseException):
         self.signum = signum
 
 
+_received: list[int] = []  # the signals that arrived while a command ran
+
+
 def _stop(signum, frame):
+    _received.append(signum)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Stopped(signum)
 
 
 @contextlib.contextmanager
 def signals_stop_cleanly() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise Stopped while the command runs (SIGINT raises
-    KeyboardInterrupt as usual); the previous handlers come back afterwards."""
+    """SIGINT raises KeyboardInterrupt, SIGTERM and SIGHUP raise Stopped while the command
+    runs, and each is remembered: an extension module interrupted while it loads (numpy)
+    turns the KeyboardInterrupt into an ImportError. The previous handlers come back
+    afterwards."""
+    _received.clear()
     previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)
         if signum is None:
             continue
@@ -619,21 +628,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 status = commands[args.command](args)
             _report_warnings(caught)
             return status
-    except BrokenPipeError:  # `lossviz list | head`
-        sys.stderr.close()
-        return 0
-    except (ValueError, OSError, RuntimeError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        from lossviz.limits import MAX_MESSAGE_LENGTH
+    except BaseException as error:
+        signum = _received[0] if _received else None
+        if isinstance(error, KeyboardInterrupt) or signum == signal.SIGINT:
+            print("lossviz: interrupted", file=sys.stderr)
+            return 128 + signal.SIGINT
+        if isinstance(error, Stopped) or signum is not None:
+            signum = error.signum if isinstance(error, Stopped) else signum
+            print(f"lossviz: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+            return 128 + signum
+        if isinstance(error, BrokenPipeError):  # `lossviz list | head`
+            sys.stderr.close()
+            return 0
+        if isinstance(error, (ValueError, OSError, RuntimeError)):
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            from lossviz.limits import MAX_MESSAGE_LENGTH
 
-        print(f"lossviz: error: {_cut(message, MAX_MESSAGE_LENGTH)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("lossviz: interrupted", file=sys.stderr)
-        return 128 + signal.SIGINT
-    except Stopped as stop:
-        print(f"lossviz: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
-        return 128 + stop.signum
+            print(f"lossviz: error: {_cut(message, MAX_MESSAGE_LENGTH)}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 import surfaces
@@ -237,3 +238,32 @@ def test_failing_ffmpeg_through_the_cli_exits_2(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "ffmpeg failed" in err[0] and "Unknown encoder libx264" in err[0]
     assert list(out.iterdir()) == []
+
+
+# -- the Python API: clear ValueErrors, not AttributeError / TypeError -------------------------
+
+import optimizers  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda S: optimizers.run("rosenbrock", "adam", lr=0.1, steps=3), "surfaces.SURFACES['rosenbrock']"),
+        (lambda S: optimizers.run(S, "adam", lr=0.1, steps=3, labels=5), "labels must be a tuple of texts"),
+        (lambda S: optimizers.run(S, "adam", lr=0.1, steps=3, labels="ab"), "labels must be a tuple of texts"),
+        (lambda S: optimizers.sweep(S, "adam", steps=3, lr=[0.1], tol="a"), "tol must be a number"),
+        (lambda S: optimizers.sweep(S, "adam", steps=3, lr=[0.1], tol=float("nan")), "tol must be a finite number"),
+        (lambda S: optimizers.sweep(S, "adam", steps=3, lr=[0.1], escape_radius=-1), "escape_radius must be a finite number in (0, inf)"),
+        (lambda S: optimizers.sweep("rosenbrock", "adam", steps=3, lr=[0.1]), "surface must be a Surface"),
+    ],
+)
+def test_bad_arguments_are_value_errors_naming_them(call, words):
+    with pytest.raises(ValueError) as info:
+        call(surfaces.SURFACES["rosenbrock"])
+    assert words in str(info.value)
+
+
+def test_sweep_work_is_capped_before_it_starts():
+    error = quick(optimizers.sweep, surfaces.SURFACES["rosenbrock"], "gd", steps=10_000, lr=list(np.geomspace(1e-4, 1, 1000)),
+                  momentum=list(np.linspace(0, 0.9, 300)), seconds=1.0)
+    assert isinstance(error, ValueError) and "at most 2,000,000,000" in str(error)
