@@ -427,6 +427,10 @@ def cmd_sweep(args) -> int:
     lo, hi, n = parse_range(args.lr, "--lr")
     if not lo > 0:
         raise UsageError(f"--lr: η must be > 0, got LOW = {lo:g}")
+    from lossviz.limits import SWEEP_LR_RANGE
+
+    if not (SWEEP_LR_RANGE[0] <= lo and hi <= SWEEP_LR_RANGE[1]):
+        raise UsageError(f"--lr: η must lie in [{SWEEP_LR_RANGE[0]:g}, {SWEEP_LR_RANGE[1]:g}] (limits.SWEEP_LR_RANGE), got {args.lr!r}")
     lr = np.geomspace(lo, hi, n)
     start = parse_point(args.start) if args.start else None
     values = None

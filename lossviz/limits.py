@@ -30,6 +30,9 @@ MAX_SCENE_STEPS = 1_000_000
 SEED_RANGE = (0, 2**63 - 1)
 BATCH_SIZE_RANGE = (1, 10**9)  # and at most the surface's data size
 
+# η of a sweep's grid: a log axis over more decades than float64 can pad overflows
+SWEEP_LR_RANGE = (1e-30, 1e30)
+
 # -- exports (GIF / MP4 / PNG) ------------------------------------------------------------
 FRAMES_RANGE = (2, 2000)
 FPS_RANGE = (1, 100)
@@ -81,5 +84,6 @@ __all__ = [
     "MAX_SWEEP_UPDATES",
     "MAX_TITLE_LENGTH",
     "SEED_RANGE",
+    "SWEEP_LR_RANGE",
     "STEPS_RANGE",
 ]

@@ -165,7 +165,11 @@ def sweep_figure(
     names = list(dict.fromkeys(optimizers_))
     if not names:
         raise ValueError("sweep_figure needs at least one optimizer")
+    from lossviz.limits import SWEEP_LR_RANGE
+    from optimizers.base import check_number
     from optimizers.sweep import MAX_UPDATES
+
+    check_number("sweep lr", lr, low=SWEEP_LR_RANGE[0], high=SWEEP_LR_RANGE[1])
 
     work = len(names) * len(lr) * (1 if heatmap is None or values is None else max(1, len(values))) * int(steps)
     if work > MAX_UPDATES:  # all the sweeps together, before the first starts

@@ -232,3 +232,11 @@ def test_an_interrupt_that_an_extension_turned_into_an_import_error(monkeypatch,
     monkeypatch.setattr(cli, "cmd_list", numpy_like_import)
     assert main(["list"]) == 130
     assert capsys.readouterr().err.strip() == "lossviz: interrupted"
+
+
+def test_a_sweep_over_too_many_decades_is_refused_not_warned(capsys, tmp_path):
+    # 1e-300:1e300 used to print matplotlib's "overflow encountered in exp" on success
+    assert main(["sweep", "--lr", "1e-300:1e300:20", "--steps", "5", "--dpi", "20", "-o", str(tmp_path / "s.png")]) == 2
+    assert "η must lie in [1e-30, 1e+30] (limits.SWEEP_LR_RANGE)" in error_line(capsys)
+    assert main(["sweep", "--lr", "1e-30:1e30:20", "--steps", "5", "--dpi", "20", "-o", str(tmp_path / "s.png")]) == 0
+    assert capsys.readouterr().err == ""  # no warning, no note

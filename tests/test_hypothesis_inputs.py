@@ -21,6 +21,8 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.mathtext import MathTextParser  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -86,6 +88,7 @@ def check_formula(text: str):
     if s is not None:  # an accepted formula is finite at its start and has a finite gradient there
         assert np.isfinite(s.f(np.asarray(s.start))) and np.isfinite(s.grad(np.asarray(s.start))).all()
         assert len(text.strip()) <= limits.MAX_FORMULA_LENGTH
+        MathTextParser("path").parse(s.formula, dpi=72, prop=FontProperties())  # its title can be drawn
     return s
 
 
