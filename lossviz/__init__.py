@@ -12,11 +12,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from lossviz import lecture as _lecture  # registers the named lecture scenes  # noqa: F401
-from lossviz import theory_scenes as _theory_scenes  # and the theory-of-quadratics scenes  # noqa: F401
-from lossviz.scenes import SCENES, RunSpec, Scene, get_scene, schedule_from_spec
-
+# Nothing heavy is imported here, so that `lossviz` (the command) starts listening for Ctrl-C
+# within milliseconds; lossviz.scenes registers the lecture's named scenes when it loads.
 _LAZY = {
+    "SCENES": "lossviz.scenes",
+    "RunSpec": "lossviz.scenes",
+    "Scene": "lossviz.scenes",
+    "get_scene": "lossviz.scenes",
+    "schedule_from_spec": "lossviz.scenes",
     "Explorer": "lossviz.explorer",
     "SceneView": "lossviz.view",
     "save_gif": "lossviz.export",
@@ -36,10 +39,21 @@ _LAZY = {
     "sweep_figure": "lossviz.sweeps",
 }
 
-__all__ = ["SCENES", "RunSpec", "Scene", "get_scene", "schedule_from_spec", *_LAZY]
+__all__ = list(_LAZY)
+
+NOTEBOOK_PACKAGES = ("ipywidgets", "ipympl", "jupyterlab", "anywidget")
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        try:
+            module = importlib.import_module(_LAZY[name])
+        except ModuleNotFoundError as error:
+            if error.name in NOTEBOOK_PACKAGES:  # `pip install lossviz` is the CLI only
+                raise ModuleNotFoundError(
+                    f"lossviz.{name} needs the notebook packages ({error.name} is missing): pip install 'lossviz[lab]'",
+                    name=error.name,
+                ) from None
+            raise
+        return getattr(module, name)
     raise AttributeError(f"module 'lossviz' has no attribute {name!r}")

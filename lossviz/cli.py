@@ -9,19 +9,26 @@
     lossviz sweep --surface rosenbrock --optimizers gd,adam --lr 1e-4:1:40 --steps 300 -o sweep.png
     lossviz sweep --surface bowl --optimizers momentum --lr 1e-5:1e-1:30 \\
                   --heatmap momentum --values 0:0.99:30 -o heat.png
+    lossviz png --surface expression --surface-param 'text=x**2/2 + 3*y**2' --run adam:lr=0.1 -o f.png
 
 Bad input prints one line, `lossviz: error: <what is wrong and the valid choices>`, to stderr
-and exits with status 2; no traceback, and no file is left behind.
+and exits with status 2; no traceback, and no file is left behind. Work is bounded before
+it starts (`lossviz.limits`, docs/budget.md). Ctrl-C, SIGTERM and SIGHUP remove any
+half-written file and exit with 130, 143 and 129. Exports and sweeps that take more than a
+few seconds show a progress bar on stderr when it is a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import math
 import os
+import signal
 import sys
-from typing import Any, Sequence
+import warnings
+from typing import Any, Iterator, Sequence
 
 RUN_HELP = """\
 a run as NAME[:key=value,...], repeatable. NAME is an optimizer (see `lossviz list`).
@@ -70,7 +77,7 @@ class _Parser(argparse.ArgumentParser):
 def parse_value(text: str) -> Any:
     """'0.9' → 0.9, '3' → 3, 'true' → True, '0.9/0.999' → (0.9, 0.999), else the text."""
     text = text.strip()
-    if "/" in text:
+    if "/" in text and len(text) <= 1000:
         return tuple(parse_value(part) for part in text.split("/"))
     low = text.lower()
     if low in ("true", "yes", "on"):
@@ -122,15 +129,37 @@ def parse_range(text: str, what: str) -> tuple[float, float, int]:
     return lo, hi, n
 
 
-def parse_params(text: str, what: str) -> dict[str, Any]:
-    """'a=1,b=100' → {'a': 1, 'b': 100}."""
+def parse_params(text: str, what: str, raw: Sequence[str] = ()) -> dict[str, Any]:
+    """'a=1,b=100' → {'a': 1, 'b': 100}; the values of the keys in `raw` stay text as typed
+    (a label 'train/test', a formula 'x**2/2')."""
     out: dict[str, Any] = {}
     for item in filter(None, (p.strip() for p in text.split(","))):
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
-            raise UsageError(f"{what}: expected key=value, got {item!r} in {text!r}")
-        out[key.strip()] = parse_value(value)
+            raise UsageError(f"{what}: expected key=value, got {_cut(item)!r} in {_cut(text)!r}")
+        out[key.strip()] = value.strip() if key.strip() in raw else parse_value(value)
     return out
+
+
+TEXT_RUN_KEYS = ("label", "color", "schedule")  # --run values that stay text as typed
+
+
+def surface_params(name: str | None, text: str) -> dict[str, Any]:
+    """--surface-param for surface `name`: its text parameters (the formula of
+    'expression') stay as typed; the rest are numbers, true/false or x/y tuples."""
+    import surfaces
+
+    factory = surfaces.expression if name == "expression" else surfaces.FACTORIES.get(name or "")
+    raw = []
+    if factory is not None:
+        for key, p in inspect.signature(factory).parameters.items():
+            if p.annotation in (str, "str") or isinstance(p.default, str):
+                raw.append(key)
+    return parse_params(text, "--surface-param", raw)
+
+
+def _cut(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def parse_run(text: str, *, steps: int, default_lr: float | None = None):
@@ -146,7 +175,7 @@ def parse_run(text: str, *, steps: int, default_lr: float | None = None):
         raise UsageError(f"--run {text!r}: expected NAME[:key=value,...], e.g. adam:lr=0.01")
     if name not in optimizers.OPTIMIZERS:
         raise UsageError(f"--run {text!r}: {optimizers.registry.unknown_optimizer(name)}")
-    params = parse_params(rest, f"--run {text!r}") if colon else {}
+    params = parse_params(rest, f"--run {text!r}", TEXT_RUN_KEYS) if colon else {}
     lr = params.pop("lr", default_lr)
     spec: dict[str, Any] = {}
     for key in ("label", "color"):
@@ -230,7 +259,7 @@ def scene_from_args(args):
         if args.surface_param is None and args.scene:
             data["surface_params"] = {}
     if args.surface_param is not None:
-        data["surface_params"] = parse_params(args.surface_param, "--surface-param")
+        data["surface_params"] = surface_params(data.get("surface"), args.surface_param)
     for key in ("steps", "seed", "frames", "fps", "title"):
         value = getattr(args, key, None)
         if value is not None:
@@ -277,11 +306,14 @@ def cmd_list(args) -> int:
     out.append("Surfaces (--surface NAME, parameters with --surface-param key=value,...):")
     for name, surface in surfaces.SURFACES.items():
         params = ", ".join(f"{k}={v}" for k, v in dict(surface.params or {}).items())
-        out.append(f"  {name:<15} {surface.formula}")
+        out.append(f"  {name:<15} f(x, y) = {plain_formula(surface.formula)}")
         if surface.description:
             out.append(f"  {'':<15} {surface.description.splitlines()[0]}")
         if params:
             out.append(f"  {'':<15} parameters: {params}")
+    out.append(f"  {'expression':<15} f(x, y) = a formula you type, e.g. --surface expression --surface-param 'text=x**2/2 + 3*y**2'")
+    out.append(f"  {'':<15} numbers, x, y, pi, E, + - * / ** ( ), {', '.join(surfaces.expression.__globals__['FUNCTIONS'])}")
+    out.append(f"  {'':<15} parameters: text (the formula), bounds=x_min/x_max/y_min/y_max (default -3/3/-3/3), start=x/y")
     out.append("")
     out.append("Optimizers (--run NAME:lr=η,key=value,...):")
     for name in optimizers.OPTIMIZERS:
@@ -309,6 +341,14 @@ def cmd_list(args) -> int:
     return 0
 
 
+def plain_formula(mathtext: str) -> str:
+    """A surface's mathtext formula as plain text for a terminal ('\\frac{1}{2}\\,x^2' →
+    '1/2 x^2'), by pylatexenc."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return " ".join(LatexNodes2Text(math_mode="text").latex_to_text(mathtext).split())
+
+
 def _size(path) -> str:
     n = os.path.getsize(path)
     return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
@@ -320,14 +360,39 @@ def cmd_export(args) -> int:
     scene = scene_from_args(args)
     figsize = parse_point(args.figsize, "--figsize") if args.figsize else None
     panels = _panels(args.panels)
-    if args.command == "png":
-        path = export.save_png(scene, args.output, step=args.step, dpi=args.dpi, figsize=figsize, panels=panels)
-        print(f"wrote {path} ({_size(path)})")
-        return 0
-    save = export.save_gif if args.command == "gif" else export.save_mp4
-    path = save(scene, args.output, fps=scene.fps, frames=scene.frames, dpi=args.dpi, figsize=figsize, panels=panels)
+    with progress_bar("running", "step") as running:
+        if args.command == "png":
+            path = export.save_png(scene, args.output, step=args.step, dpi=args.dpi, figsize=figsize, panels=panels, run_progress=running)
+            print(f"wrote {path} ({_size(path)})")
+            return 0
+        save = export.save_gif if args.command == "gif" else export.save_mp4
+        with progress_bar(f"{args.command.upper()} frames", "frame") as progress:
+            path = save(scene, args.output, fps=scene.fps, frames=scene.frames, dpi=args.dpi, figsize=figsize, panels=panels,
+                        progress=progress, run_progress=running)
     print(f"wrote {path} ({_size(path)})")
     return 0
+
+
+@contextlib.contextmanager
+def progress_bar(what: str, unit: str) -> Iterator[Any]:
+    """A `progress(done, total)` callback drawing a tqdm bar on stderr: only when stderr is a
+    terminal, and only once the work has taken more than PROGRESS_DELAY seconds."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=what, unit=unit, file=sys.stderr, disable=None, delay=PROGRESS_DELAY, leave=False, dynamic_ncols=True)
+
+    def progress(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        bar.close()
+
+
+PROGRESS_DELAY = 2.0  # seconds
 
 
 def _panels(text: str | None):
@@ -358,11 +423,15 @@ def cmd_sweep(args) -> int:
     for name in names:
         if name not in optimizers.OPTIMIZERS:
             raise UsageError(f"--optimizers: {optimizers.registry.unknown_optimizer(name)}")
-    params = parse_params(args.surface_param, "--surface-param") if args.surface_param else {}
+    params = surface_params(args.surface, args.surface_param) if args.surface_param else {}
     surface = surfaces.make(args.surface, **params)
     lo, hi, n = parse_range(args.lr, "--lr")
     if not lo > 0:
         raise UsageError(f"--lr: η must be > 0, got LOW = {lo:g}")
+    from lossviz.limits import SWEEP_LR_RANGE
+
+    if not (SWEEP_LR_RANGE[0] <= lo and hi <= SWEEP_LR_RANGE[1]):
+        raise UsageError(f"--lr: η must lie in [{SWEEP_LR_RANGE[0]:g}, {SWEEP_LR_RANGE[1]:g}] (limits.SWEEP_LR_RANGE), got {args.lr!r}")
     lr = np.geomspace(lo, hi, n)
     start = parse_point(args.start) if args.start else None
     values = None
@@ -379,7 +448,8 @@ def cmd_sweep(args) -> int:
         raise UsageError("--values needs --heatmap NAME (the hyperparameter to vary)")
     target = export.check_output(args.output, (".png",))
     export.check_dpi(args.dpi)
-    fig = sweeps.sweep_figure(surface, names, lr=lr, steps=args.steps, start=start, heatmap=args.heatmap, values=values, dpi=args.dpi)
+    with progress_bar("sweep", "run-step") as progress:
+        fig = sweeps.sweep_figure(surface, names, lr=lr, steps=args.steps, start=start, heatmap=args.heatmap, values=values, dpi=args.dpi, progress=progress)
     with export.atomic_path(target) as tmp:
         fig.savefig(tmp, format="png", dpi=args.dpi)
     print(f"wrote {target} ({_size(target)})")
@@ -454,26 +524,134 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# options whose value may start with '-' (--start -1.5,2): argparse would take it for an option
+VALUE_OPTIONS = ("--start", "--figsize", "--values", "--lr", "--noise", "--title", "--surface-param", "--run", "--step")
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """['--start', '-1.5,2'] → ['--start=-1.5,2'] for the VALUE_OPTIONS (argparse reads '-1.5'
+    as a number but '-1.5,2' or '-1e-3' as an unknown option)."""
+    out: list[str] = []
+    i = 0
+    argv = list(argv)
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if arg in VALUE_OPTIONS and nxt is not None and nxt.startswith("-") and not nxt.startswith("--") and nxt not in ("-o", "-h"):
+            out.append(f"{arg}={nxt}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+class Stopped(BaseException):
+    """A SIGTERM or SIGHUP, raised where the program is, so that every `finally` (and the
+    atomic writes' clean-up) runs; like KeyboardInterrupt, not an Exception."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_received: list[int] = []  # the signals that arrived while a command ran
+
+
+def _stop(signum, frame):
+    _received.append(signum)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def signals_stop_cleanly() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt, SIGTERM and SIGHUP raise Stopped while the command
+    runs, and each is remembered: an extension module interrupted while it loads (numpy)
+    turns the KeyboardInterrupt into an ImportError. The previous handlers come back
+    afterwards."""
+    _received.clear()
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            previous[signum] = signal.signal(signum, _stop)
+        except ValueError:  # not the main thread: leave signals alone
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _tolerant_streams() -> None:
+    """η, θ and σ print as escapes instead of crashing on an ASCII terminal
+    (PYTHONIOENCODING=ascii)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _report_warnings(caught: list) -> None:
+    """Warnings of a successful command as notes: missing glyphs as one line, others once each."""
+    glyphs, others = [], []
+    for w in caught:
+        text = str(w.message)
+        if text.startswith("Glyph ") and "missing from font" in text:
+            char = text.split("(", 1)[-1].split(")", 1)[0]
+            glyphs.append(char)
+        elif text not in others:
+            others.append(text)
+    if glyphs:
+        names = ", ".join(dict.fromkeys(glyphs))
+        print(f"lossviz: note: the font has no glyph for {_cut(names, 200)}; those characters show as boxes", file=sys.stderr)
+    for text in others:
+        print(f"lossviz: note: {_cut(text.splitlines()[0], 300)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted by
+    Ctrl-C, 143 by SIGTERM, 129 by SIGHUP)."""
+    _tolerant_streams()
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:  # --help (0) or a usage error (2, already printed)
-        return int(stop.code or 0) if not isinstance(stop.code, str) else 2
-    commands = {"list": cmd_list, "gif": cmd_export, "mp4": cmd_export, "png": cmd_export, "sweep": cmd_sweep}
-    try:
-        return commands[args.command](args)
-    except BrokenPipeError:  # `lossviz list | head`
-        sys.stderr.close()
-        return 0
-    except (ValueError, OSError, RuntimeError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"lossviz: error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("lossviz: interrupted", file=sys.stderr)
-        return 130
+        with signals_stop_cleanly():
+            try:
+                args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
+            except SystemExit as stop:  # --help (0) or a usage error (2, already printed)
+                return int(stop.code or 0) if not isinstance(stop.code, str) else 2
+            commands = {"list": cmd_list, "gif": cmd_export, "mp4": cmd_export, "png": cmd_export, "sweep": cmd_sweep}
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("default")
+                status = commands[args.command](args)
+            _report_warnings(caught)
+            return status
+    except BaseException as error:
+        signum = _received[0] if _received else None
+        if isinstance(error, KeyboardInterrupt) or signum == signal.SIGINT:
+            print("lossviz: interrupted", file=sys.stderr)
+            return 128 + signal.SIGINT
+        if isinstance(error, Stopped) or signum is not None:
+            signum = error.signum if isinstance(error, Stopped) else signum
+            print(f"lossviz: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+            return 128 + signum
+        if isinstance(error, BrokenPipeError):  # `lossviz list | head`
+            sys.stderr.close()
+            return 0
+        if isinstance(error, (ValueError, OSError, RuntimeError)):
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            from lossviz.limits import MAX_MESSAGE_LENGTH
+
+            print(f"lossviz: error: {_cut(message, MAX_MESSAGE_LENGTH)}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,28 +7,24 @@ background and draws only the moving artists of `SceneView.show(k)` — the same
 Explorer's Play button calls. All frames are then quantized to one shared palette and Pillow
 encodes them (it stores only the region that changed between frames).
 
-Atomic: every file is written to a hidden temporary file in the target folder and renamed
-into place at the end; any error or interrupt removes the temporary file, so a failed export
-leaves nothing behind, and an existing file is replaced only by a complete one.
+Atomic: every file is written through `lossviz.files.atomic_path`, so a failed or
+interrupted export leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from lossviz.files import atomic_path, atomic_write_text, check_output  # noqa: F401 (re-exported)
+from lossviz.limits import DPI_RANGE, FIGSIZE_RANGE, FPS_RANGE, FRAMES_RANGE, MAX_PIXEL_FRAMES, MAX_PIXELS
 from optimizers.base import check_int, check_number
 
-FPS_RANGE = (1, 100)
-FRAMES_RANGE = (2, 2000)
-DPI_RANGE = (20, 600)
 DEFAULT_FIGSIZE = (11.0, 6.0)
 DEFAULT_FIGSIZE_NO_PANELS = (6.0, 5.0)
 PALETTE_SAMPLES = 6  # frames that choose the shared GIF palette
@@ -37,7 +33,7 @@ Progress = Callable[[int, int], None]  # (frames done, frames in all)
 
 
 # ------------------------------------------------------------------------------------------
-# checks and atomic files
+# checks
 
 
 def check_fps(fps: Any) -> int:
@@ -58,51 +54,28 @@ def check_figsize(figsize: Any) -> tuple[float, float]:
         w, h = (float(v) for v in figsize)
     except (TypeError, ValueError):
         raise ValueError(f"figsize must be two numbers (width, height) in inches, got {figsize!r}") from None
-    check_number("figsize width", w, low=1.0, high=40.0)
-    check_number("figsize height", h, low=1.0, high=40.0)
+    check_number("figsize width", w, low=FIGSIZE_RANGE[0], high=FIGSIZE_RANGE[1])
+    check_number("figsize height", h, low=FIGSIZE_RANGE[0], high=FIGSIZE_RANGE[1])
     return w, h
 
 
-def check_output(path: Any, suffixes: Sequence[str]) -> Path:
-    """The output path as a Path: its folder must exist and its suffix be one of `suffixes`."""
-    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
-        raise ValueError(f"output path must be a file name, got {path!r}")
-    p = Path(os.fspath(path)).expanduser()
-    if p.suffix.lower() not in suffixes:
-        raise ValueError(f"output file {os.fspath(path)!r} must end in {' or '.join(suffixes)}")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"output folder {os.fspath(folder)!r} does not exist (for {os.fspath(path)!r})")
-    if p.is_dir():
-        raise ValueError(f"output path {os.fspath(path)!r} is a folder, not a file name")
-    return p
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a hidden temporary path next to `path`; rename it onto `path` when the block
-    succeeds, delete it when the block raises (KeyboardInterrupt included)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write text atomically (scene files); the folder must exist."""
-    p = Path(os.fspath(path)).expanduser()
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"output folder {os.fspath(folder)!r} does not exist (for {os.fspath(path)!r})")
-    with atomic_path(p) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+def check_pixels(figsize: Any, dpi: float, panels: Any, frames: int = 1) -> None:
+    """The picture (figsize × dpi) must have at most MAX_PIXELS pixels, and an animation at
+    most MAX_PIXEL_FRAMES pixels × frames; checked before anything is computed."""
+    if figsize is None:
+        figsize = DEFAULT_FIGSIZE if panels is None or tuple(panels) else DEFAULT_FIGSIZE_NO_PANELS
+    w, h = check_figsize(figsize)
+    pixels = round(w * dpi) * round(h * dpi)
+    if pixels > MAX_PIXELS:
+        raise ValueError(
+            f"the picture would have {pixels:,} pixels ({round(w * dpi)} × {round(h * dpi)}), at most "
+            f"{MAX_PIXELS:,} (limits.MAX_PIXELS): lower dpi or figsize"
+        )
+    if pixels * frames > MAX_PIXEL_FRAMES:
+        raise ValueError(
+            f"pixels × frames must be at most {MAX_PIXEL_FRAMES:,} (limits.MAX_PIXEL_FRAMES), got "
+            f"{round(w * dpi)} × {round(h * dpi)} × {frames:,} frames = {pixels * frames:,}: lower frames, dpi or figsize"
+        )
 
 
 # ------------------------------------------------------------------------------------------
@@ -142,14 +115,14 @@ def _is_scene(obj: Any) -> bool:
     return isinstance(obj, Scene)
 
 
-def _source(obj: Any) -> tuple[Any, dict, dict | None, str, Any]:
-    """(surface, trajectories, colors, title, scene or None) of a Scene, an Explorer-like
-    object (with `.view` and `.scene`) or a SceneView."""
+def _source(obj: Any, run_progress: Progress | None = None) -> tuple[Any, dict, dict | None, str, Any]:
+    """(surface, trajectories, colors, title, scene or None) of a Scene (run now, reporting
+    to `run_progress`), an Explorer-like object (with `.view` and `.scene`) or a SceneView."""
     from lossviz.view import SceneView
 
     if _is_scene(obj):
         surface = obj.make_surface()
-        return surface, obj.run(surface), obj.colors(), obj.title, obj
+        return surface, obj.run(surface, progress=run_progress), obj.colors(), obj.title, obj
     view = getattr(obj, "view", None)
     if isinstance(view, SceneView):
         scene = getattr(obj, "scene", None)
@@ -159,7 +132,7 @@ def _source(obj: Any) -> tuple[Any, dict, dict | None, str, Any]:
     raise ValueError(f"expected a Scene, an Explorer or a SceneView to export, got {type(obj).__name__}")
 
 
-def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None):
+def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None, run_progress: Progress | None = None):
     """A fresh SceneView on an Agg figure for `source` (never the Explorer's live figure).
 
     Returns (view, scene or None)."""
@@ -173,7 +146,7 @@ def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None):
     if figsize is None:
         figsize = DEFAULT_FIGSIZE if panels else DEFAULT_FIGSIZE_NO_PANELS
     figsize = check_figsize(figsize)
-    surface, trajectories, colors, title, scene = _source(source)
+    surface, trajectories, colors, title, scene = _source(source, run_progress)
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     view = SceneView(surface, trajectories, colors=colors, panels=panels, fig=fig, title=title)
@@ -292,31 +265,34 @@ def shared_palette(images: Sequence[Any]):
 
 def quantized_frames(view, indices: Sequence[int], progress: Progress | None = None) -> list:
     """Every frame as a Pillow "P" image on one shared palette, so the GIF needs no per-frame
-    palettes and memory holds one byte a pixel. The palette comes from the first and the
-    last frame (paths only grow, so the last one holds every colour a path ever shows)."""
+    palettes and memory holds one byte a pixel. The palette comes from the first, the middle
+    and the last frame (paths only grow, so the last one holds every colour a path shows)."""
+    return list(iter_quantized_frames(view, indices, progress))
+
+
+def iter_quantized_frames(view, indices: Sequence[int], progress: Progress | None = None) -> Iterator[Any]:
+    """`quantized_frames`, one frame at a time (save_gif hands them to Pillow as they come)."""
     from PIL import Image
 
     picks = sorted({0, len(indices) // 2, len(indices) - 1})[: PALETTE_SAMPLES]
     with FrameRenderer(view) as renderer:
         palette = shared_palette([renderer.frame(indices[i]) for i in picks])
-        images = []
         for i, k in enumerate(indices):
-            images.append(renderer.frame(k).quantize(palette=palette, dither=Image.Dither.NONE))
+            yield renderer.frame(k).quantize(palette=palette, dither=Image.Dither.NONE)
             if progress is not None:
                 progress(i + 1, len(indices))
-    return images
 
 
-def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels):
+def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progress=None):
     """Checked settings and a fresh view for an animated export: (view, fps, frame steps).
     fps and frames default to the scene's."""
     scene = scene_or_explorer if _is_scene(scene_or_explorer) else getattr(scene_or_explorer, "scene", None)
     fps = check_fps(fps if fps is not None else getattr(scene, "fps", 20))
     frames = check_frames(frames if frames is not None else getattr(scene, "frames", 120))
-    check_dpi(dpi)
-    if figsize is not None:
-        check_figsize(figsize)
-    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    dpi = check_dpi(dpi)
+    steps = getattr(scene, "steps", None)
+    check_pixels(figsize, dpi, panels, frames if steps is None else min(frames, steps + 1))
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels, run_progress=run_progress)
     return view, fps, frame_indices(view.steps, frames)
 
 
@@ -334,6 +310,7 @@ def save_gif(
     *,
     panels: Sequence[str] | None = None,
     progress: Progress | None = None,
+    run_progress: Progress | None = None,
 ) -> Path:
     """Animate a Scene (it is run first), an Explorer (its current runs) or a SceneView as a
     looping GIF at `path`, written atomically. Returns the path.
@@ -346,25 +323,26 @@ def save_gif(
       dpi: 20…600. figsize: (width, height) in inches (default 11 × 6, or 6 × 5 without
         panels). panels: side panels to draw (default all four; () for the contour alone).
       progress: called as progress(done, total) after each rendered frame.
+      run_progress: called as run_progress(steps done, steps) while a Scene is run.
     """
     from PIL import Image
 
     target = check_output(path, (".gif",))
-    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels)
+    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progress)
     try:
-        images = quantized_frames(view, indices, progress)
+        with atomic_path(target) as tmp:
+            images = iter_quantized_frames(view, indices, progress)  # Pillow takes them as they come
+            next(images).save(
+                tmp,
+                format="GIF",
+                save_all=True,
+                append_images=images,
+                duration=int(round(1000 / fps)),
+                loop=0,
+                optimize=True,
+            )
     finally:
         view.figure.clear()
-    with atomic_path(target) as tmp:
-        images[0].save(
-            tmp,
-            format="GIF",
-            save_all=True,
-            append_images=images[1:],
-            duration=int(round(1000 / fps)),
-            loop=0,
-            optimize=True,
-        )
     return target
 
 
@@ -378,13 +356,14 @@ def save_mp4(
     *,
     panels: Sequence[str] | None = None,
     progress: Progress | None = None,
+    run_progress: Progress | None = None,
 ) -> Path:
     """Like `save_gif`, but an H.264 MP4 encoded by ffmpeg (which must be on PATH)."""
     target = check_output(path, (".mp4",))
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise RuntimeError("MP4 export needs ffmpeg on PATH, and it was not found; install ffmpeg or export a GIF (save_gif / `lossviz gif`)")
-    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels)
+    view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progress)
     w, h = (int(v) for v in view.figure.canvas.get_width_height())
     with atomic_path(target) as tmp:
         cmd = [
@@ -395,12 +374,17 @@ def save_mp4(
         ]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            for frame in render_frames(view, indices, progress):
-                proc.stdin.write(frame.tobytes())  # RGB, 3 bytes a pixel
-            proc.stdin.close()
-            err = proc.stderr.read().decode(errors="replace")
-            if proc.wait() != 0:
-                raise RuntimeError(f"ffmpeg failed (exit {proc.returncode}): {err.strip()[-500:]}")
+            stopped = False
+            try:
+                for frame in render_frames(view, indices, progress):
+                    proc.stdin.write(frame.tobytes())  # RGB, 3 bytes a pixel
+                proc.stdin.close()
+            except BrokenPipeError:  # ffmpeg stopped reading early: never a complete video
+                stopped = True
+            err = proc.stderr.read().decode(errors="replace").strip()
+            if proc.wait() != 0 or stopped or not os.path.getsize(tmp):
+                last = err.splitlines()[-1][-300:] if err else "no message"
+                raise RuntimeError(f"ffmpeg failed (exit status {proc.returncode}) and wrote no MP4: {last}")
         except BaseException:
             proc.kill()
             proc.wait()
@@ -418,15 +402,17 @@ def save_png(
     figsize=None,
     *,
     panels: Sequence[str] | None = None,
+    run_progress: Progress | None = None,
 ) -> Path:
     """A still of the scene at `step` (default: the last step), written atomically.
 
     `step` must lie in [0, steps] (a ValueError naming the range otherwise), checked before a
     Scene is run."""
     target = check_output(path, (".png",))
+    check_pixels(figsize, check_dpi(dpi), panels)
     if step is not None:
         check_int("step", step, low=0, high=scene_or_explorer.steps if _is_scene(scene_or_explorer) else 10**9)
-    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels)
+    view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels, run_progress=run_progress)
     try:
         if step is not None:
             check_int("step", step, low=0, high=view.steps)  # an Explorer or a SceneView: its runs' steps

@@ -1,4 +1,4 @@
-"""The lecture (LECTURE.md) as named scenes, shared by the notebooks and the tests.
+"""The lecture (docs/lecture.md) as named scenes, shared by the notebooks and the tests.
 
 Every number a notebook shows comes from here, and `tests/test_lecture.py` asserts each
 phenomenon on the very same scene, so a notebook and its test cannot drift apart:

@@ -11,6 +11,7 @@ import inspect
 import json
 import math
 import os
+import reprlib
 import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -22,7 +23,7 @@ import optimizers
 import surfaces
 from optimizers import Trajectory
 from optimizers.base import check_int, check_number
-from optimizers.run import MAX_STEPS
+from lossviz import limits
 from optimizers.schedules import SCHEDULES
 
 if sys.version_info >= (3, 11):
@@ -36,6 +37,15 @@ else:  # pragma: no cover
 
 LR_KINDS = "a number > 0 or a schedule table {name = ...}"
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = limits.MAX_ECHO_LENGTH
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = 8
+
+
+def _show(value: Any) -> str:
+    """repr(value) cut short for an error message (a list of a million numbers, a long text)."""
+    return _REPR.repr(value)
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
@@ -45,17 +55,40 @@ def _number(where: str, value: Any, *, low: float = -math.inf, low_open: bool = 
     """A finite real number (no bool, no text, no list) in the range, else a ValueError naming `where`."""
     if not _is_number(value):
         bound = f" {'>' if low_open else '≥'} {low:g}" if low > -math.inf else ""
-        raise ValueError(f"{where} must be a number{bound}, got {value!r}")
+        raise ValueError(f"{where} must be a number{bound}, got {_show(value)}")
     check_number(where, value, low=low, low_open=low_open)
     return float(value)
 
 
-def _text(where: str, value: Any, *, optional: bool = False) -> str | None:
+def _text(where: str, value: Any, *, optional: bool = False, max_length: int = limits.MAX_NAME_LENGTH) -> str | None:
+    """Text of at most `max_length` characters; when matplotlib would read it as mathtext
+    (an even number of unescaped $), it must parse, so that no bad title or label can break
+    a later draw (the message names the field)."""
     if value is None and optional:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{where} must be text, got {value!r}")
+        raise ValueError(f"{where} must be text, got {_show(value)}")
+    if len(value) > max_length:
+        raise ValueError(f"{where} is too long: {len(value):,} characters, at most {max_length}")
+    from matplotlib import cbook
+
+    if "$" in value and cbook.is_math_text(value):
+        _check_mathtext(where, value)
     return value
+
+
+def _check_mathtext(where: str, text: str) -> None:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(text, dpi=72, prop=FontProperties())
+    except ValueError as error:
+        reason = [line.strip() for line in str(error).splitlines() if line.strip()]
+        raise ValueError(
+            f"{where} {_show(text)} is not valid mathtext ({reason[-1] if reason else 'cannot be parsed'}); "
+            "write \\$ for a dollar sign"
+        ) from None
 
 
 def _point(where: str, value: Any) -> tuple[float, float] | None:
@@ -65,13 +98,16 @@ def _point(where: str, value: Any) -> tuple[float, float] | None:
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(_is_number(c) and math.isfinite(c) for c in value):
-        raise ValueError(f"{where} must be two numbers [x, y], got {value!r}")
+        raise ValueError(f"{where} must be two numbers [x, y], got {_show(value)}")
     return float(value[0]), float(value[1])
 
 
-def _plain_value(where: str, value: Any) -> Any:
+def _plain_value(where: str, value: Any, depth: int = 1) -> Any:
     """One canonical form of a parameter value: numpy → Python, lists → tuples (recursively),
-    tables → dicts without None values. Only what JSON and TOML can both write is allowed."""
+    tables → dicts without None values. Only what JSON and TOML can both write is allowed,
+    at most MAX_NESTING deep and MAX_LIST_LENGTH long."""
+    if depth > limits.MAX_NESTING:
+        raise ValueError(f"{where} is nested too deeply: at most {limits.MAX_NESTING} levels of lists and tables")
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, np.generic):
@@ -79,51 +115,60 @@ def _plain_value(where: str, value: Any) -> Any:
     if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
-        return tuple(_plain_value(f"{where}[{i}]", v) for i, v in enumerate(value))
+        if len(value) > limits.MAX_LIST_LENGTH:
+            raise ValueError(f"{where} is too long: {len(value):,} items, at most {limits.MAX_LIST_LENGTH}")
+        return tuple(_plain_value(f"{where}[{i}]", v, depth + 1) for i, v in enumerate(value))
     if isinstance(value, Mapping):
-        return _plain_table(where, value)
-    raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {value!r}")
+        return _plain_table(where, value, depth=depth)
+    raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {_show(value)}")
 
 
-def _plain_table(where: str, value: Any, what: str = "a table") -> dict:
+def _plain_table(where: str, value: Any, what: str = "a table", depth: int = 1) -> dict:
     if not isinstance(value, Mapping):
-        raise ValueError(f"{where} must be {what}, got {value!r}")
+        raise ValueError(f"{where} must be {what}, got {_show(value)}")
+    if len(value) > limits.MAX_LIST_LENGTH:
+        raise ValueError(f"{where} is too long: {len(value):,} keys, at most {limits.MAX_LIST_LENGTH}")
     out = {}
     for key, v in value.items():
         if not isinstance(key, str):
-            raise ValueError(f"{where} keys must be text, got {key!r}")
+            raise ValueError(f"{where} keys must be text, got {_show(key)}")
         if v is not None:  # None means "the default": the same as leaving the key out
-            out[key] = _plain_value(f"{where}.{key}", v)
+            out[key] = _plain_value(f"{where}.{key}", v, depth + 1)
     return out
 
 
-def _lr(where: str, spec: Any) -> tuple[float | dict, Any]:
+def _lr(where: str, spec: Any, depth: int = 1) -> tuple[float | dict, Any]:
     """(canonical spec, schedule) of an lr spec: a float stays a float; a schedule table is
-    checked key by key (join: its schedules and boundaries recursively) and built."""
+    checked key by key (join: its schedules and boundaries recursively, at most MAX_NESTING
+    deep and MAX_LIST_LENGTH long) and built."""
+    if depth > limits.MAX_NESTING:
+        raise ValueError(f"{where} is nested too deeply: at most {limits.MAX_NESTING} levels of joins")
     if _is_number(spec):
         check_number(where, spec, low=0.0, low_open=True)
         return float(spec), float(spec)
     if not isinstance(spec, Mapping):
-        raise ValueError(f"{where} must be {LR_KINDS}, got {spec!r}")
+        raise ValueError(f"{where} must be {LR_KINDS}, got {_show(spec)}")
     valid_names = ", ".join(SCHEDULES)
     if "name" not in spec:
-        raise ValueError(f"{where} must be {LR_KINDS}: this table has no name (one of {valid_names}), got {dict(spec)!r}")
+        raise ValueError(f"{where} must be {LR_KINDS}: this table has no name (one of {valid_names}), got {_show(dict(spec))}")
     name = spec["name"]
     if not isinstance(name, str) or name not in SCHEDULES:
         raise ValueError(
-            f"{where}.name {name!r} is not a schedule; valid: {valid_names} (a schedule of your own must be "
+            f"{where}.name {_show(name)} is not a schedule; valid: {valid_names} (a schedule of your own must be "
             "registered in this session first: optimizers.schedules.register(name, factory))"
         )
     keys = list(inspect.signature(SCHEDULES[name]).parameters)
     unknown = [k for k in spec if k != "name" and k not in keys]
     if unknown:
-        raise ValueError(f"{where}: schedule {name!r} has no key {unknown[0]!r}; valid: {', '.join(keys)}")
+        raise ValueError(f"{where}: schedule {_show(name)} has no key {_show(unknown[0])}; valid: {', '.join(keys)}")
     if name == "join":
         for key in ("schedules", "boundaries"):
             if not isinstance(spec.get(key), (list, tuple)):
                 what = "η values or schedule tables" if key == "schedules" else "step numbers"
-                raise ValueError(f"{where}.{key} must be a list of {what}, got {spec.get(key)!r}")
-        parts = [_lr(f"{where}.schedules[{i}]", s) for i, s in enumerate(spec["schedules"])]
+                raise ValueError(f"{where}.{key} must be a list of {what}, got {_show(spec.get(key))}")
+            if len(spec[key]) > limits.MAX_LIST_LENGTH:
+                raise ValueError(f"{where}.{key} is too long: {len(spec[key]):,} items, at most {limits.MAX_LIST_LENGTH}")
+        parts = [_lr(f"{where}.schedules[{i}]", s, depth + 1) for i, s in enumerate(spec["schedules"])]
         boundaries = tuple(
             check_int(f"{where}.boundaries[{i}]", b.item() if isinstance(b, np.generic) else b, low=1, high=10**9)
             for i, b in enumerate(spec["boundaries"])
@@ -137,13 +182,13 @@ def _lr(where: str, spec: Any) -> tuple[float | dict, Any]:
     params = {k: p for k, p in inspect.signature(SCHEDULES[name]).parameters.items()}
     missing = [k for k, p in params.items() if p.default is inspect.Parameter.empty and spec.get(k) is None]
     if missing:
-        raise ValueError(f"{where}: schedule {name!r} needs {', '.join(missing)}")
+        raise ValueError(f"{where}: schedule {_show(name)} needs {', '.join(missing)}")
     canonical: dict[str, Any] = {"name": name}
     for key, value in spec.items():
         if key == "name" or value is None:
             continue
         if not _is_number(value):
-            raise ValueError(f"{where}.{key} must be a number, got {value!r}")
+            raise ValueError(f"{where}.{key} must be a number, got {_show(value)}")
         canonical[key] = value.item() if isinstance(value, np.generic) else value
     try:
         return canonical, SCHEDULES[name](**{k: v for k, v in canonical.items() if k != "name"})
@@ -234,8 +279,8 @@ class RunSpec:
 
     def __post_init__(self):
         # every message starts with the field's name (a Scene puts "runs[i]." in front)
-        if not isinstance(self.optimizer, str):
-            raise ValueError(f"optimizer must be a name such as 'adam' (see `lossviz list`), got {self.optimizer!r}")
+        if not isinstance(self.optimizer, str) or len(self.optimizer) > limits.MAX_NAME_LENGTH:
+            raise ValueError(f"optimizer must be a name such as 'adam' (see `lossviz list`), got {_show(self.optimizer)}")
         if self.optimizer not in optimizers.OPTIMIZERS:
             raise ValueError(f"optimizer: {optimizers.registry.unknown_optimizer(self.optimizer)}")
         self.lr = check_lr_spec(self.lr, "lr")
@@ -248,19 +293,21 @@ class RunSpec:
         for key, value in self.hyper.items():  # one configuration: no batch of values (B = 1)
             pair = isinstance(defaults[key], tuple)
             if isinstance(value, tuple) != pair or (pair and any(isinstance(v, tuple) for v in value)):
-                raise ValueError(f"hyper.{key} must be one value like {defaults[key]!r} (a run of a scene is one configuration), got {value!r}")
+                raise ValueError(f"hyper.{key} must be one value like {_show(defaults[key])} (a run of a scene is one configuration), got {_show(value)}")
         self.start = _point("start", self.start)
-        self.label = _text("label", self.label, optional=True)
+        if self.hyper.get("nesterov") is True and not (self.make_optimizer().hyper.get("momentum", 0) > 0 and not self.make_optimizer().hyper.get("dampening", 0)):
+            raise ValueError("hyper: nesterov = true needs momentum > 0 and dampening = 0 (as in torch.optim.SGD); e.g. momentum = 0.9")
+        self.label = _text("label", self.label, optional=True, max_length=limits.MAX_LABEL_LENGTH)
         self.color = _text("color", self.color, optional=True)
         if self.color is not None:
             from matplotlib.colors import is_color_like
 
             if not is_color_like(self.color):
-                raise ValueError(f"color must be a matplotlib colour such as '#1f77b4' or 'tab:red', got {self.color!r}")
+                raise ValueError(f"color must be a matplotlib colour such as '#1f77b4' or 'tab:red', got {_show(self.color)}")
         if self.grad_noise is not None:
             self.grad_noise = _number("grad_noise", self.grad_noise, low=0.0)
         if self.batch_size is not None:
-            self.batch_size = check_int("batch_size", self.batch_size, low=1, high=10**9)
+            self.batch_size = check_int("batch_size", self.batch_size, low=limits.BATCH_SIZE_RANGE[0], high=limits.BATCH_SIZE_RANGE[1])
 
     def make_optimizer(self) -> optimizers.Optimizer:
         return optimizers.make_optimizer(self.optimizer, **self.hyper)
@@ -282,14 +329,17 @@ def _make_run(i: int, run: Any) -> RunSpec:
     if isinstance(run, RunSpec):
         return run
     if not isinstance(run, Mapping) or "optimizer" not in run:
-        raise ValueError(f"runs[{i}] must be a table with at least 'optimizer', got {run!r}")
+        raise ValueError(f"runs[{i}] must be a table with at least 'optimizer' and 'lr', got {_show(run)}")
     bad = sorted(str(k) for k in set(run) - set(RUN_KEYS))
     if bad:
-        raise ValueError(f"runs[{i}]: unknown key(s) {', '.join(bad)}; valid: {', '.join(sorted(RUN_KEYS))}")
+        raise ValueError(f"runs[{i}]: unknown key(s) {_show(', '.join(bad))}; valid: {', '.join(sorted(RUN_KEYS))}")
     try:
-        return RunSpec(**run)
+        spec = RunSpec(**run)
     except ValueError as error:
         raise ValueError(f"runs[{i}].{error}") from None
+    if run.get("lr") is None:  # as on the command line: no silent default η
+        raise ValueError(f"runs[{i}] needs lr: {LR_KINDS} (e.g. lr = 0.01)")
+    return spec
 
 
 @dataclass
@@ -313,26 +363,33 @@ class Scene:
     title: str = ""
 
     def __post_init__(self):
-        if not isinstance(self.surface, str):
-            raise ValueError(f"surface must be a surface name such as 'rosenbrock' (see `lossviz list`), got {self.surface!r}")
+        if not isinstance(self.surface, str) or len(self.surface) > limits.MAX_NAME_LENGTH:
+            raise ValueError(f"surface must be a surface name such as 'rosenbrock' (see `lossviz list`), got {_show(self.surface)}")
         self.surface_params = _plain_table("surface_params", self.surface_params, "a table of the surface's parameters (e.g. {a = 1, b = 100})")
         if isinstance(self.runs, (str, bytes, Mapping)) or not isinstance(self.runs, (list, tuple)):
-            raise ValueError(f"runs must be a list of tables (each with at least 'optimizer'), got {self.runs!r}")
+            raise ValueError(f"runs must be a list of tables (each with at least 'optimizer'), got {_show(self.runs)}")
+        if len(self.runs) > limits.MAX_RUNS:
+            raise ValueError(f"a scene has at most {limits.MAX_RUNS} runs (limits.MAX_RUNS), got {len(self.runs):,}")
         self.runs = [_make_run(i, r) for i, r in enumerate(self.runs)]
         self.start = _point("start", self.start)
         self.grad_noise = _number("grad_noise", self.grad_noise, low=0.0)
         if self.batch_size is not None:
-            self.batch_size = check_int("batch_size", self.batch_size, low=1, high=10**9)
-        self.seed = check_int("seed", self.seed, low=0, high=2**63 - 1)
-        self.title = _text("title", self.title)
+            self.batch_size = check_int("batch_size", self.batch_size, low=limits.BATCH_SIZE_RANGE[0], high=limits.BATCH_SIZE_RANGE[1])
+        self.seed = check_int("seed", self.seed, low=limits.SEED_RANGE[0], high=limits.SEED_RANGE[1])
+        self.title = _text("title", self.title, max_length=limits.MAX_TITLE_LENGTH)
         self.validate()
 
     def validate(self) -> None:
-        self.steps = check_int("steps", self.steps, low=1, high=MAX_STEPS)
-        self.frames = check_int("frames", self.frames, low=2, high=2000)
-        self.fps = check_int("fps", self.fps, low=1, high=100)
+        self.steps = check_int("steps", self.steps, low=limits.STEPS_RANGE[0], high=limits.STEPS_RANGE[1])
+        self.frames = check_int("frames", self.frames, low=limits.FRAMES_RANGE[0], high=limits.FRAMES_RANGE[1])
+        self.fps = check_int("fps", self.fps, low=limits.FPS_RANGE[0], high=limits.FPS_RANGE[1])
         if not self.runs:
             raise ValueError("a scene needs at least one run")
+        if len(self.runs) * self.steps > limits.MAX_SCENE_STEPS:
+            raise ValueError(
+                f"runs × steps must be at most {limits.MAX_SCENE_STEPS:,} (limits.MAX_SCENE_STEPS), "
+                f"got {len(self.runs)} × {self.steps:,} = {len(self.runs) * self.steps:,}"
+            )
         labels = self.labels()
         if len(set(labels)) != len(labels):
             raise ValueError(f"run labels must be unique, got {labels}")
@@ -344,11 +401,14 @@ class Scene:
     def labels(self) -> list[str]:
         return [spec.label or spec.default_label() for spec in self.runs]
 
-    def run(self, surface: surfaces.Surface | None = None) -> dict[str, Trajectory]:
-        """Label → Trajectory for every run (B = 1 each)."""
+    def run(self, surface: surfaces.Surface | None = None, progress=None) -> dict[str, Trajectory]:
+        """Label → Trajectory for every run (B = 1 each). `progress(done, total)` counts the
+        steps of all runs."""
         surface = surface or self.make_surface()
         out = {}
-        for label, spec in zip(self.labels(), self.runs):
+        total = len(self.runs) * self.steps
+        for i, (label, spec) in enumerate(zip(self.labels(), self.runs)):
+            report = None if progress is None else (lambda done, _, i=i: progress(i * self.steps + done, total))
             start = spec.start if spec.start is not None else self.start
             out[label] = optimizers.run(
                 surface,
@@ -360,19 +420,22 @@ class Scene:
                 batch_size=self.batch_size if spec.batch_size is None else spec.batch_size,
                 seed=self.seed,
                 labels=(label,),
+                progress=report,
             )
+            if progress is not None:
+                progress((i + 1) * self.steps, total)
         return out
 
     def colors(self) -> dict[str, str]:
         """Label → colour: the optimizer's colour, or the next free one when it repeats."""
-        from lossviz.style import color_cycle, optimizer_color
+        from lossviz.style import optimizer_color, spare_colors
 
         used: set[str] = set()
-        spare = iter(color_cycle())
+        spare = spare_colors(used)
         out = {}
         for label, spec in zip(self.labels(), self.runs):
             color = spec.color or optimizer_color(spec.optimizer)
-            while color in used:
+            if color in used:
                 color = next(spare)
             used.add(color)
             out[label] = color
@@ -399,10 +462,14 @@ class Scene:
 
     @classmethod
     def from_json(cls, text: str) -> "Scene":
+        text = _checked_text(text)
         try:
-            return cls.from_dict(json.loads(text))
+            data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"scene JSON is not valid: {error}") from None
+        except RecursionError:
+            raise ValueError(f"scene JSON is nested too deeply (at most {limits.MAX_NESTING} levels)") from None
+        return cls.from_dict(data)
 
     def to_toml(self) -> str:
         import tomli_w
@@ -411,18 +478,23 @@ class Scene:
 
     @classmethod
     def from_toml(cls, text: str) -> "Scene":
+        text = _checked_text(text)
         try:
-            return cls.from_dict(tomllib.loads(text))
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"scene TOML is not valid: {error}") from None
+        except RecursionError:
+            raise ValueError(f"scene TOML is nested too deeply (at most {limits.MAX_NESTING} levels)") from None
+        return cls.from_dict(data)
 
     @classmethod
     def from_text(cls, text: str) -> "Scene":
         """JSON when it starts with '{', TOML otherwise."""
+        text = _checked_text(text)
         return cls.from_json(text) if text.lstrip().startswith("{") else cls.from_toml(text)
 
     def save(self, path: str | os.PathLike) -> None:
-        from lossviz.export import atomic_write_text
+        from lossviz.files import atomic_write_text
 
         text = self.to_json() if str(path).endswith(".json") else self.to_toml()
         atomic_write_text(path, text)
@@ -433,7 +505,10 @@ class Scene:
         file is a ValueError naming it."""
         if not os.path.isfile(path):
             raise ValueError(f"scene file {os.fspath(path)!r} does not exist")
-        with open(path, encoding="utf-8") as fh:
+        size = os.path.getsize(path)
+        if size > limits.MAX_SCENE_FILE_BYTES:  # before reading it: a 50 MB file took 106 s to parse
+            raise ValueError(f"scene file {os.fspath(path)!r} is too large: {size:,} bytes, at most {limits.MAX_SCENE_FILE_BYTES:,} (limits.MAX_SCENE_FILE_BYTES)")
+        with open(path, encoding="utf-8-sig") as fh:  # -sig: a byte-order mark is not TOML
             try:
                 text = fh.read()
             except UnicodeDecodeError as error:
@@ -447,6 +522,15 @@ class Scene:
 
     def with_(self, **changes: Any) -> "Scene":
         return replace(self, **changes)
+
+
+def _checked_text(text: Any) -> str:
+    """Scene text below the size limit, without a byte-order mark."""
+    if not isinstance(text, str):
+        raise ValueError(f"scene text must be a string, got {type(text).__name__}")
+    if len(text) > limits.MAX_SCENE_FILE_BYTES:
+        raise ValueError(f"scene text is too long: {len(text):,} characters, at most {limits.MAX_SCENE_FILE_BYTES:,} (limits.MAX_SCENE_FILE_BYTES)")
+    return text.removeprefix("\ufeff")
 
 
 def _plain(value: Any) -> Any:
@@ -463,8 +547,11 @@ def _plain(value: Any) -> Any:
 def get_scene(name: str) -> Scene:
     """A copy of the named scene (unknown names list the valid ones)."""
     if name not in SCENES:
-        raise ValueError(f"unknown scene {name!r}; valid: {', '.join(SCENES)}")
+        raise ValueError(f"unknown scene {_show(name)}; valid: {', '.join(SCENES)}")
     return Scene.from_dict(SCENES[name].to_dict())
 
 
 SCENES: dict[str, Scene] = {}
+
+from lossviz import lecture as _lecture  # noqa: E402,F401  (fills SCENES with the lecture's named scenes)
+from lossviz import theory_scenes as _theory_scenes  # noqa: E402,F401  (and the theory-of-quadratics scenes)

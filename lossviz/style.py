@@ -40,7 +40,7 @@ HEAD_SIZE = 7
 FAINT_ALPHA = 0.22  # the full curve behind the revealed part in the side panels
 CURSOR_STYLE = dict(color="0.35", linewidth=0.8, linestyle=":")
 
-# The lecture's symbols (LECTURE.md): what axes and legends say.
+# The lecture's symbols (docs/lecture.md): what axes and legends say.
 SYMBOLS: dict[str, str] = {
     "lr": "η",
     "momentum": "β",
@@ -112,6 +112,21 @@ def color_cycle() -> Iterator[str]:
         yield f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
 
 
+SPARE_COLORS = 600  # distinct spare colours; past them (hundreds of runs) colours repeat
+
+
+def spare_colors(used: set[str]) -> Iterator[str]:
+    """Spare colours not in `used` (checked as each is taken, so `used` may grow), from
+    `color_cycle`; once all SPARE_COLORS are taken, they repeat in order. Never loops forever."""
+    import itertools
+
+    pool = list(dict.fromkeys(itertools.islice(color_cycle(), SPARE_COLORS)))
+    for color in pool:
+        if color not in used:
+            yield color
+    yield from itertools.cycle(pool)
+
+
 def colors_for(labels: Iterable[str], given: Mapping[str, str] | None = None) -> dict[str, str]:
     """A colour per run label: the given ones, else the optimizer's, never the same twice."""
     given = dict(given or {})
@@ -122,13 +137,13 @@ def colors_for(labels: Iterable[str], given: Mapping[str, str] | None = None) ->
         if label in given:
             out[label] = given[label]
             used.add(given[label])
-    spare = color_cycle()
+    spare = spare_colors(used)
     for label in labels:
         if label in out:
             continue
         name = optimizer_of(label)
         color = _colors().get(name) if name else None
-        while color is None or color in used:
+        if color is None or color in used:
             color = next(spare)
         out[label] = color
         used.add(color)

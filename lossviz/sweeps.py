@@ -211,6 +211,7 @@ def sweep_figure(
     figsize=None,
     dpi: float = 100,
     theory: bool | None = None,
+    progress=None,
 ) -> Figure:
     """Run the sweeps and draw them: final loss against η per optimizer, or (with `heatmap`,
     a hyperparameter key such as "momentum" or "beta1", and its `values`) one η × value
@@ -218,15 +219,34 @@ def sweep_figure(
 
     `theory` draws `draw_lr_theory` from the Hessian at the surface's minimum: None (the
     default) does so on the quadratic surface only, True on any surface with a minimum
-    (the local quadratic model), False never."""
+    (the local quadratic model), False never. `progress(done, total)` counts
+    configuration-steps over all the sweeps."""
     import optimizers
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    names = list(optimizers_)
+    names = list(dict.fromkeys(optimizers_))
     if not names:
         raise ValueError("sweep_figure needs at least one optimizer")
+    from lossviz.limits import SWEEP_LR_RANGE
+    from optimizers.base import check_number
+    from optimizers.sweep import MAX_UPDATES
+
+    check_number("sweep lr", lr, low=SWEEP_LR_RANGE[0], high=SWEEP_LR_RANGE[1])
+
+    work = len(names) * len(lr) * (1 if heatmap is None or values is None else max(1, len(values))) * int(steps)
+    if work > MAX_UPDATES:  # all the sweeps together, before the first starts
+        raise ValueError(
+            f"sweep: optimizers × configurations × steps must be at most {MAX_UPDATES:,} (limits.MAX_SWEEP_UPDATES), "
+            f"got {len(names)} × {work // (len(names) * int(steps)):,} × {int(steps):,} = {work:,}"
+        )
+
+    def part(i: int):  # progress of the i-th of the len(names) equal sweeps
+        if progress is None:
+            return None
+        return lambda done, total: progress(i * total + done, len(names) * total)
+
     if heatmap is None:
-        results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start) for n in names}
+        results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i)) for i, n in enumerate(names)}
         fig = Figure(figsize=figsize or (7, 4.5), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -244,7 +264,8 @@ def sweep_figure(
         keys = sweep_keys(n)
         if heatmap not in keys:
             raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")
-        results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, **_sweep_grid(n, heatmap, values))
+    for i, n in enumerate(names):
+        results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **_sweep_grid(n, heatmap, values))
     fig = Figure(figsize=figsize or (4.6 * len(names) + 1.2, 4.2), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(names), squeeze=False)[0]

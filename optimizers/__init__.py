@@ -1,5 +1,5 @@
 """Small, readable optimizers; every one proposes Direction(m, σ) and `run` applies
-θ ← θ − (η_t / σ_t) · m_t (LECTURE.md §6)."""
+θ ← θ − (η_t / σ_t) · m_t (docs/lecture.md §6)."""
 
 from optimizers import schedules
 from optimizers.adadelta import adadelta

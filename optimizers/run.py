@@ -14,6 +14,7 @@ MAX_STEPS = 1_000_000
 MAX_CELLS = 20_000_000  # steps × runs: keeps a Trajectory under ~1.3 GB
 ESCAPE_RADIUS = 1e6
 CHECK_EVERY = 8  # steps between checks that stop runs which left; the exact step is found after
+PROGRESS_EVERY = 1000  # steps between progress(done, total) calls
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +122,9 @@ def starting_points(surface, start: Any) -> Array:
 
 
 def check_run_args(surface, steps, grad_noise, batch_size, seed) -> None:
+    if not (hasattr(surface, "f") and hasattr(surface, "grad") and hasattr(surface, "start")):
+        hint = f" (for a name, use surfaces.SURFACES[{surface!r}])" if isinstance(surface, str) else ""
+        raise ValueError(f"surface must be a Surface, got {type(surface).__name__}{hint}")
     check_int("steps", steps, low=1, high=MAX_STEPS)
     check_number("grad_noise", grad_noise, low=0.0)
     if np.ndim(grad_noise) > 1:
@@ -144,6 +148,7 @@ def run(
     seed: int = 0,
     escape_radius: float = ESCAPE_RADIUS,
     labels: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Trajectory:
     """Run B configurations of `optimizer` on `surface` together, in one vectorized loop.
 
@@ -162,9 +167,12 @@ def run(
       batch_size: samples per mini-batch gradient (data-defined surfaces only).
       seed: the only source of randomness.
       escape_radius: a run whose |θ| exceeds it (or overflows) is stopped as diverged.
+      progress: called as progress(steps done, steps) every PROGRESS_EVERY steps.
     """
     optimizer = resolve_optimizer(optimizer)
     check_run_args(surface, steps, grad_noise, batch_size, seed)
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (list, tuple)) or not all(isinstance(x, str) for x in labels):
+        raise ValueError(f"labels must be a tuple of texts (one per run), got {labels!r:.100}")
     check_positive("escape_radius", escape_radius)
     theta = starting_points(surface, start)
     noise = np.asarray(grad_noise, dtype=float)
@@ -219,6 +227,8 @@ def run(
                 if stopped.all():
                     break  # the rows never reached stay NaN
                 theta[stopped] = np.nan  # a stopped run stays NaN (and so does its state)
+            if progress is not None and t % PROGRESS_EVERY == PROGRESS_EVERY - 1:
+                progress(t + 1, T)
 
         loss = surface.f(thetas)
         grads = surface.grad(thetas)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,9 +14,11 @@ from optimizers.registry import make_optimizer
 from optimizers.run import ESCAPE_RADIUS, check_run_args, learning_rates, starting_points
 
 MAX_CONFIGS = 1_000_000
-# configurations × steps: a sweep makes ~3.5e7 updates per second (bench_sweep: 10,000 × 500
-# in 0.14 s), so this is a few minutes at most; 1e6 configurations × 1e6 steps would take 8 hours.
-MAX_UPDATES = 5_000_000_000
+# configurations × steps: a sweep makes ~1.5–3.5e7 updates per second (bench_sweep: 10,000 ×
+# 500 in 0.14 s; slower for Adam or on a busy machine), so this is about a minute at most;
+# 1e6 configurations × 1e6 steps would take 8 hours.
+MAX_UPDATES = 2_000_000_000
+PROGRESS_EVERY = 256  # steps between progress(done, total) calls
 CHECK_EVERY = 8  # steps between divergence checks; a diverged run stays non-finite or far out
 # Configurations per inner batch: (4096, 2) float64 arrays are 64 KB, so a step's temporaries
 # stay in cache and in malloc's heap; one batch of 10,000 runs ~1.4× slower per configuration.
@@ -75,6 +77,7 @@ def sweep(
     start: Any = None,
     tol: float | None = None,
     escape_radius: float = ESCAPE_RADIUS,
+    progress: Callable[[int, int], None] | None = None,
     **grid: Sequence[Any],
 ) -> SweepResult:
     """Run every combination of `lr` × the grid keywords as one batch; keep only final losses.
@@ -83,9 +86,13 @@ def sweep(
     betas=[(b1, 0.999) for b1 in np.linspace(0, 0.99, 100)])`` gives final_loss of shape (100, 100).
     Whole trajectories are never stored: the configurations advance together, in batches of
     up to CHUNK, keeping only θ and the optimizer state; each final loss equals that of
-    `run` with the same settings.
+    `run` with the same settings. `progress(done, total)` is called now and then with the
+    configuration-steps done so far (total = configurations × steps).
     """
     check_run_args(surface, steps, 0.0, None, 0)
+    if tol is not None:
+        check_number("tol", tol)
+    check_number("escape_radius", escape_radius, low=0.0, low_open=True)
     names = ("lr", *grid)
     values = (_grid_values("lr", lr), *(_grid_values(k, v) for k, v in grid.items()))
     check_number("lr", values[0], low=0.0, low_open=True)
@@ -125,7 +132,8 @@ def sweep(
         opt = make_optimizer(optimizer, **{k: _part(v, part) for k, v in kwargs.items()})
         lr_part = column(_column(eta[part]))  # a float, or (b, 2) like every batched hyperparameter
         hits = None if tol is None else steps_to_tol[part]
-        loss[part], done[part] = _final_loss(surface, opt, lr_part, theta0[part], steps, escape_radius, tol, hits)
+        report = None if progress is None else (lambda t, lo=lo: progress(lo * steps + min(size, B - lo) * t, B * steps))
+        loss[part], done[part] = _final_loss(surface, opt, lr_part, theta0[part], steps, escape_radius, tol, hits, report)
     diverged = done | ~np.isfinite(loss)
     final = np.where(diverged, np.nan, loss)
     return SweepResult(
@@ -138,7 +146,7 @@ def sweep(
     )
 
 
-def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_tol):
+def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_tol, report=None):
     """One batch of a sweep: (final loss, stopped) per configuration; fills `steps_to_tol`."""
     theta = np.array(theta)
     grad, update = surface.grad, opt.update
@@ -160,4 +168,6 @@ def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_to
                     out = ~(np.abs(theta) <= escape_radius).all(axis=1)
                     done |= out
                     theta[out] = np.nan  # a stopped run stays stopped
+            if report is not None and (t % PROGRESS_EVERY == PROGRESS_EVERY - 1 or t == steps - 1):
+                report(t + 1)
         return surface.f(theta), done

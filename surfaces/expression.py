@@ -8,6 +8,7 @@ lazily), differentiate it symbolically, and turn f and ∇f into numpy functions
 
 from __future__ import annotations
 
+import decimal
 import io
 import keyword
 import math
@@ -25,6 +26,15 @@ VARIABLES = ("x", "y")
 OPERATORS = {"+", "-", "*", "/", "**", "^", "(", ")"}
 MAX_LENGTH = 500
 MAX_EXPONENT = 1000  # sympy computes number**number exactly: 9**9**9 would never finish
+# Checked on the text, before sympy reads a number: sympy parses 1e999999 digit by digit
+# (over a minute, gigabytes for 1e9999999999), so a literal is at most 30 characters and
+# 0 or between 1e-300 and 1e300 in size (float64 holds it, with room for arithmetic).
+MAX_NUMBER_LENGTH = 30
+MAX_NUMBER_MAGNITUDE = 300  # decimal exponent: 1e-300 <= |number| <= 1e300
+# Parentheses inside one another, and powers in a chain (x**x**x...): sympy recurses once
+# per level, and 140 levels exhaust Python's stack.
+MAX_DEPTH = 30
+POLE_GRID = 201  # points per axis on which denominators are checked for a zero
 NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 HINTS = {"e": "use E or exp(...)", "ln": "use log(...)", "X": "use lower-case x", "Y": "use lower-case y"}
 
@@ -59,13 +69,16 @@ def expression(text: str, *, bounds: Any = DEFAULT_BOUNDS, start: Any = None) ->
     import sympy  # lazily: only user formulas need it
 
     x, y = sympy.symbols("x y", real=True)
-    expr = _parse(source, x, y)
-    gx, gy = sympy.diff(expr, x), sympy.diff(expr, y)
-    f_num = sympy.lambdify((x, y), expr, modules="numpy")
-    gx_num = sympy.lambdify((x, y), gx, modules="numpy")
-    gy_num = sympy.lambdify((x, y), gy, modules="numpy")
-    # the Hessian, symbolically: ∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²
-    hxx_num, hxy_num, hyy_num = (sympy.lambdify((x, y), sympy.diff(d, v), modules="numpy") for d, v in ((gx, x), (gx, y), (gy, y)))
+    try:
+        expr = _parse(source, x, y)
+        gx, gy = sympy.diff(expr, x), sympy.diff(expr, y)
+        f_num = sympy.lambdify((x, y), expr, modules="numpy")
+        gx_num = sympy.lambdify((x, y), gx, modules="numpy")
+        gy_num = sympy.lambdify((x, y), gy, modules="numpy")
+        # the Hessian, symbolically: ∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²
+        hxx_num, hxy_num, hyy_num = (sympy.lambdify((x, y), sympy.diff(d, v), modules="numpy") for d, v in ((gx, x), (gx, y), (gy, y)))
+    except RecursionError:  # the checks above keep the depth small; this is the last guard
+        raise ValueError(f"the formula {source!r} is nested too deeply to read") from None
 
     def f(p: Array) -> Array:
         px, py = xy(p)
@@ -83,6 +96,7 @@ def expression(text: str, *, bounds: Any = DEFAULT_BOUNDS, start: Any = None) ->
             return pack_hessian(*(_real(h(px, py), px.shape) for h in (hxx_num, hxy_num, hyy_num)))
 
     _check_finite(text, f, grad, bounds, theta0)
+    _check_poles(text, expr, (x, y), bounds)
     return Surface(
         name="expression",
         f=f,
@@ -113,6 +127,7 @@ def _check_tokens(text: Any) -> str:
     except (tokenize.TokenError, SyntaxError) as err:
         raise ValueError(f"could not read the formula {source!r}: {_reason(err)}") from None
     allowed = ", ".join(FUNCTIONS)
+    chain = [0]  # powers in a row, per open parenthesis
     for i, tok in enumerate(tokens):
         kind, s = tok.type, tok.string
         if kind in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER):
@@ -134,11 +149,37 @@ def _check_tokens(text: Any) -> str:
                 raise ValueError(f"the number {s!r} is not allowed: write plain decimal numbers like 2, 0.5 or 1e-3")
             if i > 0 and tokens[i - 1].type == tokenize.NUMBER:
                 raise ValueError(f"two numbers in a row ({tokens[i - 1].string} {s}): put an operator between them")
+            _check_number_literal(s)
             continue
         if kind == tokenize.OP and s in OPERATORS:
+            if s in ("**", "^"):
+                chain[-1] += 1
+                if chain[-1] > MAX_DEPTH:
+                    raise ValueError(f"the formula has more than {MAX_DEPTH} powers in a chain (x**x**...); use parentheses or fewer powers")
+            elif s in "+-*/":
+                chain[-1] = 0
+            elif s == "(":
+                chain.append(0)
+                if len(chain) - 1 > MAX_DEPTH:
+                    raise ValueError(f"the formula nests parentheses more than {MAX_DEPTH} deep")
+            elif s == ")":
+                chain.pop()
             continue
         raise ValueError(f"{s!r} is not allowed in a formula (use numbers, x, y, + - * / ** ^ and parentheses)")
     return source
+
+
+def _check_number_literal(text: str) -> None:
+    """A number's length and size, from its digits (no float, no sympy: both are slow or
+    overflow on 1e999999)."""
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ValueError(f"the number {text[:20]}... is too long ({len(text)} characters, at most {MAX_NUMBER_LENGTH})")
+    value = decimal.Decimal(text)
+    if value and not -MAX_NUMBER_MAGNITUDE <= value.adjusted() < MAX_NUMBER_MAGNITUDE:
+        raise ValueError(
+            f"the number {text} is out of range: a number in a formula is 0, or at least "
+            f"1e-{MAX_NUMBER_MAGNITUDE} and below 1e{MAX_NUMBER_MAGNITUDE} in size"
+        )
 
 
 def _check_parentheses(source: str) -> None:
@@ -263,6 +304,46 @@ def _check_finite(text: str, f: Any, grad: Any, bounds: Any, start: tuple[float,
         )
     if not (np.isfinite(z0) and np.isfinite(g0).all()):
         raise ValueError(f"the formula {text.strip()!r} or its gradient is not finite at the start {start}")
+
+
+def _denominators(expr: Any) -> list:
+    """Expressions whose zeros are poles of `expr`: bases of negative powers (1/u), cos(u)
+    of tan(u), and u of log(u)."""
+    import sympy
+
+    out = []
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Pow) and node.exp.is_negative and not node.base.is_number:
+            out.append(node.base)
+        elif isinstance(node, sympy.tan):
+            out.append(sympy.cos(node.args[0]))
+        elif isinstance(node, sympy.log) and not node.args[0].is_number:
+            out.append(node.args[0])
+    return out
+
+
+def _check_poles(text: str, expr: Any, xy_symbols: Any, bounds: Any) -> None:
+    """No pole inside the window: each denominator (see `_denominators`) must keep one sign
+    on a fine grid; a zero between grid points shows as a sign change between neighbours.
+    (The coarse grid of `_check_finite` only catches a pole that lies on one of its points.)"""
+    import sympy
+
+    (x0, x1), (y0, y1) = bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, POLE_GRID), np.linspace(y0, y1, POLE_GRID))
+    for d in _denominators(expr):
+        with np.errstate(all="ignore"):
+            D = _real(sympy.lambdify(xy_symbols, d, modules="numpy")(X, Y), X.shape)
+        sign = np.sign(D)
+        flips = [(sign == 0) | ~np.isfinite(D)]
+        flips.append(np.pad(sign[:, 1:] * sign[:, :-1] < 0, ((0, 0), (0, 1))))
+        flips.append(np.pad(sign[1:, :] * sign[:-1, :] < 0, ((0, 1), (0, 0))))
+        where = np.argwhere(np.logical_or.reduce(flips))
+        if where.size:
+            i, j = where[0]
+            raise ValueError(
+                f"the formula {text.strip()!r} has a pole inside the window {bounds}: {d} = 0 near "
+                f"({X[i, j]:.3g}, {Y[i, j]:.3g}) (choose bounds that leave it out)"
+            )
 
 
 def _check_bounds(bounds: Any) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -1,4 +1,4 @@
-"""One test per phenomenon of LECTURE.md, each on the very scene its notebook shows
+"""One test per phenomenon of docs/lecture.md, each on the very scene its notebook shows
 (`lossviz.SCENES`), so a notebook and its test cannot drift apart. Thresholds are loose
 (orders of magnitude): they check the phenomenon, not the last digit.
 """

@@ -12,7 +12,8 @@ import pytest
 import optimizers
 import surfaces
 from lossviz import SCENES
-from lossviz.cli import build_parser
+from lossviz import limits
+from lossviz.cli import build_parser, join_negative_values, scene_from_args
 from lossviz.lecture import NOTEBOOKS, readme_tables, update_readme
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,7 +21,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 GIF = REPO / "docs" / "lossviz.gif"
 
 SETUP_COMMANDS = (
-    "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/jupyter lab notebooks/",
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[lab]' && .venv/bin/jupyter lab notebooks/",
     "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest",
 )
 REFRESH = "refresh them with"
@@ -95,6 +96,43 @@ def test_readme_cli_commands_parse_and_name_real_scenes():
     commands = _cli_lines()
     assert any(c.startswith("gif ") for c in commands), "README shows no `lossviz gif` command"
     for command in commands:
-        args = build_parser().parse_args(shlex.split(command))
+        args = build_parser().parse_args(join_negative_values(shlex.split(command)))  # as `main` reads them
         if getattr(args, "scene", None):
             assert args.scene in SCENES, command
+        if args.command in ("gif", "png", "mp4"):
+            scene_from_args(args)  # the scene and its surface (a typed formula too) can be built
+
+
+def _limit_value(name: str) -> str:
+    value = getattr(limits, name)
+    if isinstance(value, tuple):
+        return " … ".join(f"{v:,}" if isinstance(v, int) else f"{v:g}" for v in value)
+    return f"{value:,}"
+
+
+def test_the_limits_table_says_what_lossviz_limits_enforces():
+    block = re.search(r"<!-- begin limits -->\n(.*?)\n<!-- end limits -->", README, re.S)
+    assert block, "README has no limits table"
+    rows = [r for r in block.group(1).splitlines()[2:]]
+    assert rows
+    for row in rows:
+        _, what, value, _ = row.split("|")
+        names = re.findall(r"`([A-Z_]+)`", what)
+        values = [v.strip() for v in value.split(" / ")]
+        assert len(names) == len(values), row
+        for name, shown in zip(names, values):
+            assert shown == _limit_value(name), (name, shown)
+
+
+def test_budget_doc_lists_every_limit_with_its_value():
+    doc = (REPO / "docs" / "budget.md").read_text(encoding="utf-8")
+    for name in limits.__all__:
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}` |")), None)
+        assert row, f"docs/budget.md has no row for {name}"
+        assert f"| {_limit_value(name)} |" in row, (name, row)
+
+
+def test_docs_the_code_cites_are_in_the_repository():
+    for path in ("docs/design.md", "docs/lecture.md", "docs/budget.md"):
+        assert (REPO / path).is_file(), path
+    assert "docs/design.md" in README and "docs/lecture.md" in README

@@ -76,7 +76,7 @@ BAD_SCENES = [
     ({"title": 5}, ["title must be text", "got 5"]),
     ({"wiggle": 1}, ["unknown scene key", "wiggle"]),
     ([1, 2], ["a scene must be a table"]),
-    ({"runs": [{"optimizer": "adam"}, {"optimizer": "adam"}]}, ["labels must be unique"]),
+    ({"runs": [{"optimizer": "adam", "lr": 0.01}, {"optimizer": "adam", "lr": 0.01}]}, ["labels must be unique"]),
 ]
 
 

@@ -6,7 +6,7 @@ imports, the same configurations also run live. The lecture-form variants (adagr
 rmsprop_lecture) have no torch counterpart and are checked against the lecture's formulas,
 written out here step by step.
 
-Tolerance: relative error ≤ 1e-9 (DESIGN.md). torch's kernels round differently (fused
+Tolerance: relative error ≤ 1e-9 (docs/design.md). torch's kernels round differently (fused
 multiply-adds, lerp), so bitwise equality is not expected; chaotic configurations are compared
 only over the steps where an ulp cannot grow past 1e-11 (`compare` in the golden file).
 """
@@ -207,7 +207,7 @@ def test_sgd_dampening_without_momentum_is_ignored_as_in_torch(torch):
     assert_same_path(our_theta(config), torch_trajectory(config), 31, "gd dampening, β = 0")
 
 
-# ---- lecture forms: the formulas of LECTURE.md written out, one step at a time --------------
+# ---- lecture forms: the formulas of docs/lecture.md written out, one step at a time --------------
 
 
 def lecture_adagrad_mean(g_of, theta, lr, steps, eps=1e-10):

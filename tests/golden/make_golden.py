@@ -20,7 +20,7 @@ test the update rules only, not autograd. Torch's Adagrad `lr_decay` is the sche
 chaotic (centered RMSprop deep in Rosenbrock's valley, RMSprop with α = 0.9, Adam with
 β = (0.5, 0.9), Adadelta on Rosenbrock, Adamax on the quadratic), where torch's fused
 multiply-adds (1-ulp differences) are amplified; there only the well-conditioned first steps
-are compared (DESIGN.md). `make_golden.py --check` prints, per configuration, how much a
+are compared (docs/design.md). `make_golden.py --check` prints, per configuration, how much a
 1e-15 relative change of θ_0 grows, over the compared steps and over the whole run — the
 evidence for each `compare`.
 
