@@ -135,7 +135,18 @@ def parse_menu(spec: float | dict) -> Menu | None:
         peak = float(spec[keys[0]])
         params = {k: (spec[k] / peak if k in ETA_KEYS else spec[k]) for k in keys[1:] if k in spec}
         menu = Menu(name, peak, params)
-    return menu if menu_spec(menu.name, menu.lr, menu.params) == spec else None
+    return menu if _same(menu_spec(menu.name, menu.lr, menu.params), spec) else None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal specs up to the rounding of an η ratio (0.01 / 0.1 · 0.1 ≠ 0.01 in floats)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
+    return a == b
 
 
 def scene_menu(scene: Scene) -> Menu | None:
@@ -144,7 +155,7 @@ def scene_menu(scene: Scene) -> Menu | None:
     if any(m is None for m in menus):
         return None
     first = menus[0]
-    if any(m.name != first.name or m.params != first.params for m in menus[1:]):
+    if any(m.name != first.name or not _same(m.params, first.params) for m in menus[1:]):
         return None
     return first
 

@@ -46,7 +46,6 @@ __all__ = ["Explorer"]
 EXPRESSION = "expression"
 EXAMPLE_FORMULA = "x**2 + 10*y**2"
 ERROR_COLOR = "#c00000"
-STATIC_WIDTH = 1200  # pixels of the first background, before the browser says how wide it is
 STATIC_DELAY = 0.35  # s after the last η move before panel limits are redrawn
 SLOW_CELLS = 200_000  # runs × steps beyond which the status line says "computing …"
 STEPS_MAX = 100_000
@@ -57,13 +56,13 @@ FRAMES_MAX = 2000
 
 
 def _later(delay: float, fn: Callable[[], None]):
-    """Run `fn` after `delay` seconds on the kernel's event loop (now, when there is none)."""
+    """Run `fn` after `delay` seconds on the kernel's event loop. Without a running loop (no
+    kernel, so no front end to show it) it is not run: `Explorer.refresh()` does it."""
     import asyncio
 
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        fn()
         return None
     return loop.call_later(delay, fn)
 
@@ -127,7 +126,7 @@ class Explorer:
         self._static_timer = None
         self.export_options: dict = {}  # extra save_gif keywords for the Export button (dpi, figsize, …)
         self.session = Session(scene, panels=None if panels is None else tuple(panels))
-        self._width = STATIC_WIDTH
+        self._width: int | None = None  # pixels the front end shows the figure at (it says so first)
         self.canvas = SceneCanvas(on_message=self._guard(self._on_front))
         self.canvas.add_class("lv-figure")
         self._build_controls()
@@ -384,26 +383,39 @@ class Explorer:
         self._sync_controls()
         self._push(static=static, seq=seq)
 
-    def _edit(self, mutate: Callable[[Scene], Scene]) -> None:
-        self._run(lambda: self.session.edit(mutate))
+    def _edit(self, mutate: Callable[[Scene], Scene], *, retitle: bool = False) -> None:
+        """Apply `mutate` to the base scene. `retitle`: the change makes a lecture title
+        (which names a surface, its runs or their schedule) wrong, so the title goes."""
+        if retitle:
+            self._run(lambda: self.session.edit(lambda s: replace(mutate(s), title="")))
+        else:
+            self._run(lambda: self.session.edit(mutate))
 
     def _push(self, *, static: bool = False, seq: int | None = None) -> None:
-        """Arrays (and, when what is static changed, the background) to the front end. After an
-        η move the background waits until the control rests (STATIC_DELAY)."""
+        """Arrays to the front end, with the background when the layout changed (another
+        surface, steps, panels or title). A change that only moves curves out of a panel's
+        limits (η, β, α, …) gets its new background once the controls rest (STATIC_DELAY), so
+        dragging never waits for a matplotlib draw."""
         meta, data = self.session.payload()
         meta["lr"]["seq"] = seq
-        redraw = self.session.static_dirty and (static or seq is None)
+        redraw = self._width is not None and (self.session.layout_changed or static and self.session.static_dirty)
         with self.canvas.hold_sync():
             if redraw:
                 self._send_static()
             self.canvas.meta = meta
             self.canvas.data = data
             self.canvas.message = self._message
-        if self.session.static_dirty and not redraw:
+        if self.session.static_dirty and self._width is not None:
             self._schedule_static()
         steps = int(meta["steps"])
         self._k = steps if self._k >= self._steps else min(self._k, steps)  # as the front end does
         self._steps = steps
+
+    def refresh(self) -> None:
+        """Send a background that fits the data now (what a resting η control gets)."""
+        if self.session.static_dirty and self._width is not None:
+            with self.canvas.hold_sync():
+                self._send_static()
 
     def _send_static(self) -> None:
         png, layout = self.session.static(self._width)
@@ -432,7 +444,7 @@ class Explorer:
             self.set_start(float(content["x"]), float(content["y"]))
         elif kind == "size":
             width = int(content["width"])
-            if 320 <= width <= 4000 and width != self._width:
+            if 320 <= width <= 4000 and (width != self._width or self.session.static_dirty):
                 self._width = width
                 with self.canvas.hold_sync():
                     self._send_static()
@@ -454,7 +466,7 @@ class Explorer:
             self._apply_formula()
             return
         self._edit(lambda s: replace(s, surface=name, surface_params={}, start=None, batch_size=None,
-                                     runs=[replace(r, start=None, batch_size=None) for r in s.runs]))
+                                     runs=[replace(r, start=None, batch_size=None) for r in s.runs]), retitle=True)
 
     def _apply_formula(self) -> None:
         text = self.controls["formula"].value.strip()
@@ -462,7 +474,7 @@ class Explorer:
             raise ValueError("type a formula f(x, y) in the box (e.g. x**2 + 10*y**2), then press Enter or apply")
         surfaces.expression(text)  # a clear error for bad text before anything changes
         self._edit(lambda s: replace(s, surface=EXPRESSION, surface_params={"text": text}, start=None, batch_size=None,
-                                     runs=[replace(r, start=None, batch_size=None) for r in s.runs]))
+                                     runs=[replace(r, start=None, batch_size=None) for r in s.runs]), retitle=True)
 
     def _on_optimizers(self, change) -> None:
         chosen = [name for name, box in self._boxes.items() if box.value]
@@ -485,7 +497,7 @@ class Explorer:
                 keep.append(RunSpec(name, lr, self._hyper_for(name, sliders), label=label))
             return replace(s, runs=keep)
 
-        self._edit(mutate)
+        self._edit(mutate, retitle=True)
 
     def _menu_params(self) -> dict:
         return {k: self.controls[k].value for k in C.PARAM_CONTROLS}
@@ -497,12 +509,12 @@ class Explorer:
         with self._holding():
             for key, value in C.default_params(int(self.session.base.steps)).items():
                 self.controls[key].value = value
-        self._edit(lambda s: C.with_menu(s, name, self._menu_params()))
+        self._edit(lambda s: C.with_menu(s, name, self._menu_params()), retitle=True)
 
     def _on_schedule_params(self) -> None:
         name = self.controls["schedule"].value
         if name != C.FROM_SCENE:
-            self._edit(lambda s: C.with_menu(s, name, self._menu_params()))
+            self._edit(lambda s: C.with_menu(s, name, self._menu_params()), retitle=True)
 
     def _on_hyper(self, key: str, change) -> None:
         value = float(change["new"])

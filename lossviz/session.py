@@ -33,6 +33,7 @@ MAX_ROWS = 20_000  # rows sent per run: longer runs are sent every `stride`-th s
 WINDOW = 40  # η positions computed together (in the direction the control moves)
 WINDOW_CELLS = 400_000  # steps × η values per batched run (beyond it: one η at a time)
 FIGSIZE = (10.0, 4.6)  # inches of the static figure (its pixels follow the browser's width)
+NEIGHBOURS = 3  # η positions either side whose curves the panel limits hold
 _CACHE = 4096
 
 
@@ -46,6 +47,12 @@ def _split(traj: optimizers.Trajectory, b: int, label: str) -> optimizers.Trajec
     return optimizers.Trajectory(theta=traj.theta[:, sl], loss=traj.loss[:, sl], grad=traj.grad[:, sl],
                                  lr=traj.lr[:, sl], m=traj.m[:, sl], sigma=traj.sigma[:, sl],
                                  diverged_at=traj.diverged_at[sl], labels=(label,))
+
+
+def _run_key(scene: Scene, label: str, run) -> tuple:
+    """What a run's trajectory depends on (its scene's shared settings and its own)."""
+    return (scene.surface, _key(scene.surface_params), scene.steps, scene.start, scene.grad_noise,
+            scene.batch_size, scene.seed, label, _key(asdict(run)))
 
 
 def _etas(spec, steps: int) -> np.ndarray:
@@ -160,12 +167,10 @@ class Session:
         cost of one), so that the next moves of the η control are cache hits; a noisy or
         mini-batch run is computed alone (batching would change its random numbers)."""
         scene = controls.scaled(base, index)
-        shared = (scene.surface, _key(scene.surface_params), scene.steps, scene.start, scene.grad_noise,
-                  scene.batch_size, scene.seed)
         low, high = controls.lr_range(base)
         out = {}
         for label, base_run, run in zip(scene.labels(), base.runs, scene.runs):
-            key = (shared, label, _key(asdict(run)))
+            key = _run_key(scene, label, run)
             hit = self._runs.get(key)
             if hit is not None:
                 self._runs.move_to_end(key)
@@ -187,7 +192,7 @@ class Session:
             traj = optimizers.run(surface, run.make_optimizer(), lr=lambda t, table=table: table, steps=scene.steps,
                                   start=start, grad_noise=noise, batch_size=batch, seed=scene.seed)
             for b, r in enumerate(runs):
-                self._runs[(shared, label, _key(asdict(r)))] = _split(traj, b, label)
+                self._runs[_run_key(scene, label, r)] = _split(traj, b, label)
             out[label] = self._runs[key]
             while len(self._runs) > _CACHE:
                 self._runs.popitem(last=False)
@@ -226,7 +231,7 @@ class Session:
             "start": list(self.start()),
             "minima": np.asarray(self.surface.minima, dtype=float).reshape(-1, 2).tolist(),
             "saddles": np.asarray(self.surface.saddles, dtype=float).reshape(-1, 2).tolist(),
-            "lr": self.lr_meta(),
+            "lr": self.lr_meta(), "figsize": list(self._figsize),
         }
         return meta, np.concatenate([b.ravel() for b in blocks]).tobytes()
 
@@ -238,18 +243,30 @@ class Session:
                 "factor": self.factor, "runs": len(self.scene.runs)}
 
     # ------------------------------------------------------------------ the static image
-    def _wanted(self, scales: Mapping[str, str]) -> dict:
-        """Per panel the y limits the view would choose for the data (a diverged run counts
-        only up to six decades above the others, as `draw.value_limits` does)."""
+    def _neighbours(self, span: int = NEIGHBOURS) -> list[dict]:
+        """The runs of the η positions within `span` of the current one that are cached."""
+        out = []
+        low, high = self.lr_range
+        for i in range(max(self.lr_index - span, low), min(self.lr_index + span, high) + 1):
+            scene = controls.scaled(self.base, i)
+            keys = [_run_key(scene, label, run) for label, run in zip(scene.labels(), scene.runs)]
+            if all(k in self._runs for k in keys):
+                out.append({label: self._runs[k] for label, k in zip(scene.labels(), keys)})
+        return out or [self.trajectories]
+
+    def _wanted(self, scales: Mapping[str, str], runs: list[dict] | None = None) -> dict:
+        """Per panel the y limits `draw.value_limits` chooses for the data of `runs` (default:
+        the current runs) — a diverged run counts only up to six decades above the others."""
         from lossviz.draw import value_limits
 
         out = {}
         for p, scale in scales.items():
             curves, reference = [], []
-            for t in self.trajectories.values():
-                for c in series(t)[p]:
-                    curves.append(c)
-                    reference.append(c if t.diverged_at[0] < 0 else c[:1])
+            for trajectories in runs or [self.trajectories]:
+                for t in trajectories.values():
+                    for c in series(t)[p]:
+                        curves.append(c)
+                        reference.append(c if t.diverged_at[0] < 0 else c[:1])
             out[p] = value_limits(curves, scale, reference, include_zero=p == "lr")
         return out
 
@@ -271,27 +288,29 @@ class Session:
         return (self.scene.surface, _key(self.scene.surface_params), self.scene.steps, self.panels, self.scene.title)
 
     def _hold_limits(self) -> None:
-        """Panel limits only grow while the scene stays (so curves compare across η): the
-        union of the limits shown before and those the data want, with room to spare."""
-        shown = self._limits
-        if shown is None or shown["key"] != self._static_key():
-            return
-        for p, ax in self.view.axes.items():
-            if p not in shown["y"] or ax.get_yscale() != shown["y"][p][0]:
-                continue
-            (lo, hi), (olo, ohi) = ax.get_ylim(), shown["y"][p][1]
-            if ax.get_yscale() == "log":
-                lo = olo if lo >= olo else lo / 10**0.5
-                hi = ohi if hi <= ohi else hi * 10**0.5
-            else:
-                span = max(hi, ohi) - min(lo, olo)
-                lo = olo if lo >= olo else lo - 0.1 * span
-                hi = ohi if hi <= ohi else hi + 0.1 * span
-            ax.set_ylim(lo, hi)
+        """Panel limits that stay while η moves a little: they hold the data of the η positions
+        around the current one (NEIGHBOURS either side, when cached) and, while the scene stays,
+        everything shown before — so curves compare from one setting to the next."""
+        shown = self._limits if self._limits is not None and self._limits["key"] == self._static_key() else None
+        scales = {p: self.view.axes[p].get_yscale() for p in self.panels}
+        wanted = self._wanted(scales, self._neighbours())
+        for p, scale in scales.items():
+            lo, hi = wanted[p]
+            if shown is not None and p in shown["y"] and shown["y"][p][0] == scale:
+                olo, ohi = shown["y"][p][1]
+                lo, hi = min(lo, olo), max(hi, ohi)
+            self.view.axes[p].set_ylim(lo, hi)
 
     @property
     def static_dirty(self) -> bool:
+        """The static image no longer fits: another layout, or curves outside a panel's limits."""
         return self._static_dirty
+
+    @property
+    def layout_changed(self) -> bool:
+        """The static image shows another surface, steps, set of panels or title (not only
+        other panel limits): the data cannot be drawn on it at all."""
+        return self._limits is None or self.view is None or self._limits["key"] != self._static_key()
 
     def static(self, width_px: int) -> tuple[bytes, dict]:
         """The background (PNG) at `width_px` pixels and where each axes lies in it.
@@ -317,7 +336,7 @@ class Session:
                 self.view.set_surface(self.surface)
             self.view.set_title(self.scene.title)
             self.view.set_trajectories(self.trajectories, self.scene.colors())
-            self._hold_limits()
+        self._hold_limits()
         view, fig = self.view, self.view.figure
         fig.set_dpi(width_px / fig.get_size_inches()[0])
         moving = [*view.paths, *(a for c in view.curves.values() for a in c), view.step_text,

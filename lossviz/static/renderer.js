@@ -223,7 +223,9 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
       star(ctx, t.x(x), t.y(y), 9 * u); ctx.fillStyle = "gold"; ctx.fill(); ctx.strokeStyle = "black"; ctx.lineWidth = 1 * u; ctx.stroke();
     }
     ctx.restore();
-    // diverged runs: a red ✕ where the path ends (kept on the window's edge) and the step
+    // diverged runs: a red ✕ where the path ends (kept on the window's edge) and the step;
+    // notes of runs that ended at the same place stack instead of overlapping
+    const notes = [];
     for (const run of meta.runs) {
       if (!isDiverged(run, k)) continue;
       const h = lastFinite(meta, data, run, row);
@@ -233,7 +235,11 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
       cross(ctx, px, py, 7 * u); ctx.strokeStyle = "#d62728"; ctx.lineWidth = 3 * u; ctx.stroke();
       ctx.font = `bold ${11 * u}px sans-serif`; ctx.fillStyle = "#d62728";
       ctx.textAlign = px > (bx0 + bx1) / 2 ? "right" : "left"; ctx.textBaseline = py > (by0 + by1) / 2 ? "bottom" : "top";
-      ctx.fillText(`diverged at step ${run.diverged_at}`, px + (px > (bx0 + bx1) / 2 ? -9 : 9) * u, py + (py > (by0 + by1) / 2 ? -6 : 6) * u);
+      const near = notes.filter(([qx, qy]) => Math.abs(qx - px) < 40 * u && Math.abs(qy - py) < 40 * u).length;
+      notes.push([px, py]);
+      const down = py > (by0 + by1) / 2 ? -1 : 1;
+      ctx.fillText(`${run.label}: diverged at step ${run.diverged_at}`, px + (px > (bx0 + bx1) / 2 ? -9 : 9) * u,
+                   py + down * (6 + 14 * near) * u);
     }
     ctx.font = `${12 * u}px sans-serif`; ctx.fillStyle = "black"; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
     ctx.fillText(`step ${Math.min(k, meta.steps)} / ${meta.steps}`, bx1, by0 - 3 * u);

@@ -62,10 +62,12 @@ function render({ model, el: root }) {
   function frames() { return meta && meta.frames && meta.frames.length ? meta.frames : [0]; }
 
   function size() {
-    if (!layout || !layout.width) return;
+    // before the first background the kernel's figure size gives the shape
+    const shape = layout && layout.width ? [layout.width, layout.height] : meta && meta.figsize;
+    if (!shape) return;
     const dpr = window.devicePixelRatio || 1;
     const avail = Math.max(holder.clientWidth || root.clientWidth || 600, 200);
-    const aspect = layout.height / layout.width;
+    const aspect = shape[1] / shape[0];
     const maxH = Math.max((window.innerHeight || 800) - 190, 240);
     const w = Math.min(avail, maxH / aspect);
     const h = w * aspect;
@@ -74,7 +76,7 @@ function render({ model, el: root }) {
       canvas.style.width = `${w}px`; canvas.style.height = `${h}px`;
       canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
     }
-    scaleS = canvas.width / layout.width;
+    scaleS = layout && layout.width ? canvas.width / layout.width : 1;
     askForPixels(Math.round(w * dpr));
   }
 
@@ -84,11 +86,13 @@ function render({ model, el: root }) {
     const have = layout ? layout.width : 0;
     if (Math.abs(px - have) / Math.max(have, 1) < 0.08 || Math.abs(px - asked) < 4) return;
     clearTimeout(sizeTimer);
-    sizeTimer = setTimeout(() => { asked = px; model.send({ type: "size", width: px }); }, 250);
+    const send = () => { asked = px; model.send({ type: "size", width: px }); };
+    if (!have && !asked) send(); // the first background: at once
+    else sizeTimer = setTimeout(send, 250);
   }
 
   function paint() {
-    if (!layout || !meta) return;
+    if (!layout || !meta) { showStatus(); return; }
     const u = window.devicePixelRatio || 1;
     drawScene(ctx, { image, layout, meta, data, k, s: scaleS, u });
     paints += 1;
