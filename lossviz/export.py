@@ -150,6 +150,9 @@ def _source(obj: Any) -> tuple[Any, dict, dict | None, str, Any]:
     if _is_scene(obj):
         surface = obj.make_surface()
         return surface, obj.run(surface), obj.colors(), obj.title, obj
+    scene = getattr(obj, "scene", None)
+    if _is_scene(scene) and isinstance(getattr(obj, "trajectories", None), dict):  # an Explorer
+        return scene.make_surface(), dict(obj.trajectories), scene.colors(), scene.title, scene
     view = getattr(obj, "view", None)
     if isinstance(view, SceneView):
         scene = getattr(obj, "scene", None)

@@ -25,8 +25,8 @@ DEFAULT_PANELS = PANELS  # ("loss", "grad_norm", "effective_lr", "lr")
 
 
 def new_figure(figsize=(11, 6), dpi=100) -> Figure:
-    """A figure that is never auto-displayed: made by pyplot under `plt.ioff()` so that with
-    ipympl its canvas is a widget to embed (and with Agg a plain canvas)."""
+    """A figure that is never auto-displayed: made by pyplot under `plt.ioff()` (with Agg or
+    the inline backend, a plain Agg canvas outside pyplot's registry)."""
     with plt.ioff():
         fig = plt.figure(figsize=figsize, dpi=dpi)
     if _is_plain_agg(fig):
