@@ -34,7 +34,7 @@ WINDOW = 40  # η positions computed together (in the direction the control move
 WINDOW_CELLS = 400_000  # steps × η values per batched run (beyond it: one η at a time)
 FIGSIZE = (10.0, 4.6)  # inches of the static figure (its pixels follow the browser's width)
 NEIGHBOURS = 3  # η positions either side whose curves the panel limits hold
-_CACHE = 4096
+CACHE_STEPS = 4_000_000  # steps of all cached runs together (~80 bytes each: about 320 MB at most)
 
 
 def _key(value) -> str:
@@ -44,9 +44,10 @@ def _key(value) -> str:
 def _split(traj: optimizers.Trajectory, b: int, label: str) -> optimizers.Trajectory:
     """Run b of a batched Trajectory as a Trajectory of its own (B = 1)."""
     sl = slice(b, b + 1)
-    return optimizers.Trajectory(theta=traj.theta[:, sl], loss=traj.loss[:, sl], grad=traj.grad[:, sl],
-                                 lr=traj.lr[:, sl], m=traj.m[:, sl], sigma=traj.sigma[:, sl],
-                                 diverged_at=traj.diverged_at[sl], labels=(label,))
+    own = np.ascontiguousarray  # a copy: the cache can then free runs one at a time
+    return optimizers.Trajectory(theta=own(traj.theta[:, sl]), loss=own(traj.loss[:, sl]), grad=own(traj.grad[:, sl]),
+                                 lr=own(traj.lr[:, sl]), m=own(traj.m[:, sl]), sigma=own(traj.sigma[:, sl]),
+                                 diverged_at=own(traj.diverged_at[sl]), labels=(label,))
 
 
 def _run_key(scene: Scene, label: str, run) -> tuple:
@@ -194,9 +195,20 @@ class Session:
             for b, r in enumerate(runs):
                 self._runs[_run_key(scene, label, r)] = _split(traj, b, label)
             out[label] = self._runs[key]
-            while len(self._runs) > _CACHE:
-                self._runs.popitem(last=False)
+        self._evict(keep=set(map(id, out.values())))
         return out
+
+    def _evict(self, keep: set) -> None:
+        """Drop the least recently used runs beyond CACHE_STEPS (never those on display)."""
+        total = sum(t.steps + 1 for t in self._runs.values())
+        for key in list(self._runs):
+            if total <= CACHE_STEPS:
+                break
+            traj = self._runs[key]
+            if id(traj) in keep:
+                continue
+            total -= traj.steps + 1
+            del self._runs[key]
 
     # ------------------------------------------------------------------ the arrays
     def rows(self) -> tuple[int, int]:

@@ -180,3 +180,13 @@ def test_status_and_snapshot():
         assert label in text
     fig = s.snapshot(10)
     assert fig.axes and fig.get_size_inches()[0] > 0
+
+
+def test_the_cache_is_bounded_in_steps_and_keeps_what_is_shown(monkeypatch):
+    monkeypatch.setattr(S, "CACHE_STEPS", 30_000)
+    s = Session(SCENES["p06_adam"])  # 3 runs × 501 rows, 41 η positions per batched run
+    for index in (5, 60, -30, 45, 2):
+        s.set_lr_index(index)
+        cached = sum(t.steps + 1 for t in s._runs.values())
+        assert cached <= 30_000 + 3 * 501
+        assert all(any(t is c for c in s._runs.values()) for t in s.trajectories.values())
