@@ -1,104 +1,87 @@
-"""The Explorer's two speeds, against a full draw of the same figure, measured in one run.
+"""Kernel cost of the Explorer's η control, against one full matplotlib draw of its figure.
 
-    .venv/bin/python benchmarks/bench_explorer.py [--repeats 15] [--steps 500] [--dpi 100]
+    .venv/bin/python benchmarks/bench_explorer.py [--presses 40] [--repeats 5]
 
-Scene: Rosenbrock, 6 optimizers (gd, momentum, nesterov, adagrad, rmsprop, adam) × 500 steps,
-the Explorer's figure (contour + 4 side panels) on an Agg canvas.
+A key press on the η control makes the kernel scale every run's η, get the runs (from the
+η window's cache, or one batched run when the press leaves it), pack the float32 rows and set
+the widget's traits: `Explorer` handling the front end's {"type": "lr"} message, timed here
+end to end (no browser attached, so the websocket send itself is not included). The
+reference, measured in the same run: one full `canvas.draw()` of the Explorer's figure as
+matplotlib draws it (SceneView of the same runs with all four panels, 9.6 × 5.4 in at
+100 dpi — the figure the old ipympl Explorer redrew on every η change).
 
-What is timed (best of N, candidates interleaved in every repeat so that a busy machine slows
-them alike; wall clock and CPU time):
-  full draw      `figure.canvas.draw()` — every artist rendered from scratch (the baseline)
-  change η       `controls["lr"].value = η'` with a new η each time (never cached): six
-                 `optimizers.run` calls, `SceneView.set_trajectories`, `show(k)` and
-                 `SceneView.redraw()`: the cached contour image restored, the side panels,
-                 legend and moving artists drawn over it (goal ≤ 1.5 × full draw; ≤ 1.1 ×
-                 wanted)
-  change η, miss the same with the contour cache dropped first (what the first change after
-                 a new surface, start, size or set of runs costs: a full draw that re-caches)
-  scrub          `controls["frame"].value = i'`: `SceneView.show(k)` and a blit of the moving
-                 artists over the cached background (goal ≤ 0.5 × full draw)
-  compute only   the six runs alone (for reference)
-
-Two modes are measured. "kernel": what the kernel does for ipympl's canvas (ipympl then
-PNG-encodes the changed pixels in both the baseline and the candidates). "inline": the
-fallback without ipympl, where every change also encodes the figure as the PNG of an
-`ipywidgets.Image`; its baseline is a full draw plus that encoding.
-No asserts: it prints the times and ratios.
+Goals (issue 8): η change → arrays sent ≤ 0.1 × one full draw, and ≤ 25 ms for
+6 optimizers × 500 steps.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import statistics
+import time
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 from lossviz.explorer import Explorer  # noqa: E402
-from _timing import best_of  # noqa: E402  (benchmarks/_timing.py)
+from lossviz.export import build_view  # noqa: E402
+from lossviz.view import DEFAULT_PANELS  # noqa: E402
 
-OPTIMIZERS = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+SCENES = {
+    "00_explorer (gd, momentum, adam × 300)": dict(surface="rosenbrock", optimizers=["gd", "momentum", "adam"], steps=300, lr=1e-3),
+    "6 optimizers × 500 steps": dict(surface="rosenbrock", optimizers=["gd", "momentum", "nesterov", "rmsprop", "adam", "amsgrad"],
+                                     steps=500, lr=1e-3),
+}
 
 
-def measure(steps: int, dpi: int, repeats: int, inline: bool) -> dict:
-    ex = Explorer(surface="rosenbrock", optimizers=OPTIMIZERS, steps=steps, lr=1e-3, dpi=dpi, backend="inline")
-    assert ex.last_error is None, ex.last_error
-    image = ex._image
-    if not inline:
-        ex._image = None  # no PNG encoding: the kernel's work for ipympl's canvas
-    canvas = ex.figure.canvas
-    frame = ex.controls["frame"]
-    lr = ex.controls["lr"]
-    fresh = (1e-3 * (1.0 + 1e-4 * i) for i in itertools.count(1))  # a new η every time
-    frames = itertools.cycle([frame.max // 3, 2 * frame.max // 3])
-    scene = ex.scene
+def full_draw_ms(ex: Explorer, repeats: int) -> float:
+    view, _ = build_view(ex.scene, dpi=100, figsize=(9.6, 5.4), panels=DEFAULT_PANELS)
+    best = float("inf")
+    for _ in range(repeats + 1):
+        t0 = time.perf_counter()
+        view.figure.canvas.draw()
+        best = min(best, time.perf_counter() - t0)
+    return best * 1e3
 
-    def full_draw():
-        canvas.draw()
-        if inline:
-            ex._publish()
 
-    def change_eta():
-        lr.value = next(fresh)
-
-    def change_eta_miss():
-        ex.view._static = None  # as after set_surface / relayout / a rebuild
-        lr.value = next(fresh)
-
-    def scrub():
-        frame.value = next(frames)
-
-    def compute_only():
-        scene.runs = [type(r)(**{**r.__dict__, "lr": next(fresh)}) for r in scene.runs]
-        scene.run(ex.surface)
-
-    wall, cpu, _ = best_of({"full draw": full_draw, "change η": change_eta, "change η, miss": change_eta_miss, "scrub": scrub, "compute only": compute_only}, repeats)
-    assert ex.last_error is None, ex.last_error
-    ex._image = image
-    ex.close()
-    return {"wall": wall, "cpu": cpu}
+def presses(ex: Explorer, n: int) -> tuple[list[float], list[float]]:
+    """Times of n presses right, n back to the scene's η, then n/2 further left (the first
+    press left of the scene leaves the cached window: a batched run)."""
+    times, misses = [], []
+    path = [*range(1, n + 1), *range(n - 1, -1, -1), *range(-1, -n // 2 - 1, -1)]
+    runs = ex.session._runs
+    for seq, index in enumerate(path, 1):
+        before = len(runs)
+        t0 = time.perf_counter()
+        ex.canvas._received(ex.canvas, {"type": "lr", "index": index, "seq": seq}, [])
+        times.append((time.perf_counter() - t0) * 1e3)
+        if len(runs) != before:
+            misses.append(times[-1])
+        assert ex.last_error is None, ex.last_error
+    return times, misses
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--dpi", type=int, default=100)
-    args = parser.parse_args()
-    print(f"Explorer: rosenbrock, {len(OPTIMIZERS)} optimizers × {args.steps} steps, dpi {args.dpi}, best of {args.repeats}")
-    for mode in ("kernel", "inline"):
-        result = measure(args.steps, args.dpi, args.repeats, inline=(mode == "inline"))
-        print(f"\n[{mode}]" + ("  (ipympl: kernel-side work)" if mode == "kernel" else "  (no ipympl: + PNG into an Image widget)"))
-        for clock in ("wall", "cpu"):
-            t = result[clock]
-            base = t["full draw"]
-            print(
-                f"  {clock:4s}  full draw {base * 1e3:7.1f} ms | change η {t['change η'] * 1e3:7.1f} ms "
-                f"({t['change η'] / base:.2f}×, goal ≤ 1.5×) | change η, miss {t['change η, miss'] * 1e3:7.1f} ms "
-                f"({t['change η, miss'] / base:.2f}×) | scrub {t['scrub'] * 1e3:6.1f} ms "
-                f"({t['scrub'] / base:.2f}×, goal ≤ 0.5×) | compute only {t['compute only'] * 1e3:6.1f} ms"
-            )
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--presses", type=int, default=40)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    print(f"{'scene':42} {'η press p50':>11} {'p95':>7} {'max':>7} {'mean':>7} {'misses (ms each)':>18} {'full draw':>10} {'mean/draw':>9}")
+    for name, kw in SCENES.items():
+        best = None
+        for _ in range(args.repeats):
+            ex = Explorer(**kw)
+            times, misses = presses(ex, args.presses)
+            if best is None or statistics.median(times) < statistics.median(best[0]):
+                best = (times, misses)
+        draw = full_draw_ms(ex, args.repeats)
+        times, misses = best
+        q = statistics.quantiles(times, n=20)
+        mean = statistics.fmean(times)
+        print(f"{name:42} {statistics.median(times):9.2f}ms {q[18]:5.1f}ms {max(times):5.1f}ms {mean:5.2f}ms "
+              f"{len(misses):3d}/{len(times)} ({', '.join(f'{m:.0f}' for m in misses)}) {draw:8.1f}ms {mean / draw:8.3f}×")
+    print("\n(misses: presses that left the cached η window and ran the optimizers again — one batched run per optimizer)")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ _LAZY = {
 
 __all__ = list(_LAZY)
 
-NOTEBOOK_PACKAGES = ("ipywidgets", "ipympl", "jupyterlab", "anywidget")
+NOTEBOOK_PACKAGES = ("ipywidgets", "jupyterlab", "anywidget")
 
 
 def __getattr__(name: str) -> Any:

@@ -123,6 +123,9 @@ def _source(obj: Any, run_progress: Progress | None = None) -> tuple[Any, dict, 
     if _is_scene(obj):
         surface = obj.make_surface()
         return surface, obj.run(surface, progress=run_progress), obj.colors(), obj.title, obj
+    scene = getattr(obj, "scene", None)
+    if _is_scene(scene) and isinstance(getattr(obj, "trajectories", None), dict):  # an Explorer
+        return scene.make_surface(), dict(obj.trajectories), scene.colors(), scene.title, scene
     view = getattr(obj, "view", None)
     if isinstance(view, SceneView):
         scene = getattr(obj, "scene", None)

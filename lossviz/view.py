@@ -25,8 +25,8 @@ DEFAULT_PANELS = PANELS  # ("loss", "grad_norm", "effective_lr", "lr")
 
 
 def new_figure(figsize=(11, 6), dpi=100) -> Figure:
-    """A figure that is never auto-displayed: made by pyplot under `plt.ioff()` so that with
-    ipympl its canvas is a widget to embed (and with Agg a plain canvas)."""
+    """A figure that is never auto-displayed: made by pyplot under `plt.ioff()` (with Agg or
+    the inline backend, a plain Agg canvas outside pyplot's registry)."""
     with plt.ioff():
         fig = plt.figure(figsize=figsize, dpi=dpi)
     if _is_plain_agg(fig):
@@ -69,6 +69,7 @@ class SceneView:
       figsize, dpi: used when `fig` is None.
       fig: draw into this figure (it is cleared) instead of a new one.
       title: an optional figure title (a scene's title).
+      legend: False leaves the legend out (the Explorer's front end lists the runs itself).
 
     Attributes: `figure`, `axes` (name → Axes: "surface" and one per panel), `path_lines`
     (run label → Line2D holding exactly θ[0..k] after `show(k)`), `steps`, `k`.
@@ -85,6 +86,7 @@ class SceneView:
         dpi=100,
         fig: Figure | None = None,
         title: str = "",
+        legend: bool = True,
     ):
         panels = tuple(panels)
         bad = [p for p in panels if p not in PANELS]
@@ -98,6 +100,7 @@ class SceneView:
         self.figure = fig
         self.panels = panels
         self._title = title
+        self._with_legend = bool(legend)
         # a fixed mosaic: the big contour on the left, the panels stacked on the right
         self.axes = {"surface": fig.add_axes((0.1, 0.1, 0.5, 0.8))}
         for p in panels:
@@ -123,7 +126,6 @@ class SceneView:
         self.legend = None
         self._blit_cid = None
         self._background = None
-        self._static = None  # (pixels of the figure patch + the contour axes, their _static_key)
         self._make_legend()
         self._suptitle = None
         if title:
@@ -185,6 +187,24 @@ class SceneView:
             out.extend(c.animated)
         return out
 
+    @property
+    def surface_artists(self) -> list[Artist]:
+        """The contour's artists: filled contour, contour lines, minima ★ and saddles ✕."""
+        return list(self._surface_artists)
+
+    def set_title(self, title: str) -> None:
+        """Another figure title (a loaded scene's); the layout makes room for it or takes it back."""
+        if title == self._title:
+            return
+        if self._suptitle is not None:
+            self._suptitle.remove()
+            self._suptitle = None
+        self._title = title
+        if title:
+            H = self.figure.get_size_inches()[1]
+            self._suptitle = self.figure.suptitle(title, fontsize=11, y=1 - 0.06 / H, va="top")
+        self.relayout()
+
     # ------------------------------------------------------------------ updates
     def _set_surface_artists(self, surface) -> bool:
         key = surface_key(surface)
@@ -205,7 +225,6 @@ class SceneView:
         if self._set_surface_artists(surface):
             self.paths._load()  # divergence marks are placed relative to the window
             self._background = None
-            self._static = None
             self.show(self.k)
 
     def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> None:
@@ -237,7 +256,7 @@ class SceneView:
         if self.legend is not None:
             self.legend.remove()
             self.legend = None
-        handles = list(self.paths.lines.values())
+        handles = list(self.paths.lines.values()) if self._with_legend else []
         self._legend_rows = 0
         if handles:
             ncol = legend_columns([h.get_label() for h in handles], self.figure.get_size_inches()[0])
@@ -260,82 +279,7 @@ class SceneView:
     def draw(self) -> None:
         """Schedule a full redraw (interactive canvases) — after set_trajectories/set_surface."""
         self._background = None
-        self._static = None
         self.figure.canvas.draw_idle()
-
-    def redraw(self) -> None:
-        """Repaint after `set_trajectories` / `set_surface` / `show`, as fast as it can.
-
-        With blitting on, the contour axes' static part (filled contour, contour lines,
-        minima/saddle markers, start markers, ticks, labels, surface title) is kept as an
-        image; when it did not change, that image is restored and only the rest of the figure
-        (the side panels, the figure title, the legend, any other figure artist) and the moving
-        artists are drawn, in the order a full draw uses — the same pixels as `canvas.draw()`
-        — then `canvas.blit` sends them. Otherwise (blitting off, or the contour axes changed)
-        a full draw, which also caches the contour image for next time."""
-        if self._blit_cid is None:
-            self.draw()
-            return
-        fig, canvas = self.figure, self.figure.canvas
-        renderer = canvas.get_renderer()
-        # the full draw's order (it also applies aspects); a private helper of matplotlib's
-        # Figure.draw, so without it (another matplotlib) fall back to a plain full draw
-        get_artists = getattr(fig, "_get_draw_artists", None)
-        artists = get_artists(renderer) if get_artists is not None else None
-        ax = self.axes["surface"]
-        if not fig.get_visible() or not artists or artists[0] is not ax:
-            self._background = self._static = None
-            canvas.draw()  # a figure whose draw does not start with the contour axes: all of it
-            return
-        key = self._static_key(renderer)
-        if self._static is not None and self._static[1] == key:
-            canvas.restore_region(self._static[0])
-        else:
-            self._static = None
-            renderer.clear()
-            engine = fig.get_layout_engine()
-            if engine is not None:
-                try:
-                    engine.execute(fig)
-                except ValueError:  # as Figure.draw
-                    pass
-            fig.patch.draw(renderer)
-            ax.draw(renderer)
-            # keyed by the state after drawing (a draw places the axis labels)
-            self._static = (canvas.copy_from_bbox(fig.bbox), self._static_key(renderer))
-        for artist in artists[1:]:
-            artist.draw(renderer)
-        fig.stale = False
-        self._background = canvas.copy_from_bbox(fig.bbox)
-        self._draw_animated()
-        canvas.blit(fig.bbox)
-
-    def _static_key(self, renderer) -> tuple:
-        """Everything the cached contour image depends on: canvas size and dpi, the contour
-        axes' place, limits and scales, which non-moving artists it holds, and the look of
-        those that change with the runs or the surface (start markers, minima/saddle marks,
-        title and labels). An artist restyled in place from outside (a recoloured contour set)
-        is not seen: call `draw()` after such a change, it drops the cache."""
-        ax = self.axes["surface"]
-        out: list = [id(self.figure.canvas), id(renderer), renderer.width, renderer.height, self.figure.dpi,
-                     tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
-                     ax.axison, ax.get_frame_on(), ax.get_visible()]
-        texts = [ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None),
-                 ax.xaxis.label, ax.yaxis.label]
-        texts = [t for t in texts if t is not None]
-        for a in [*ax.get_children(), *texts]:
-            if a.get_animated():
-                continue
-            item: tuple = (id(a), a.get_visible(), a.get_zorder(), a.get_alpha())
-            if isinstance(a, Line2D):
-                item += (np.asarray(a.get_xdata(), float).tobytes(), np.asarray(a.get_ydata(), float).tobytes(),
-                         str(a.get_color()), str(a.get_markeredgecolor()), str(a.get_markerfacecolor()),
-                         str(a.get_marker()), a.get_markersize(), a.get_markeredgewidth(), a.get_linewidth(),
-                         str(a.get_linestyle()))
-            elif isinstance(a, Text):
-                item += (a.get_text(), tuple(map(float, a.get_position())), str(a.get_color()), a.get_fontsize())
-            out.append(item)
-        return tuple(out)
 
     # ------------------------------------------------------------------ blitting
     # A full draw re-renders the contour and every tick label; a frame change only moves the
@@ -360,7 +304,6 @@ class SceneView:
         self._mark_animated(True)
         self._blit_cid = self.figure.canvas.mpl_connect("draw_event", self._on_draw)
         self._background = None
-        self._static = None
 
     def disable_blit(self) -> None:
         if self._blit_cid is None:
@@ -368,7 +311,6 @@ class SceneView:
         self.figure.canvas.mpl_disconnect(self._blit_cid)
         self._blit_cid = None
         self._background = None
-        self._static = None
         self._mark_animated(False)
 
     def _on_draw(self, event) -> None:

@@ -22,7 +22,6 @@ from lossviz.lecture import NOTEBOOKS as LECTURE
 HERE = Path(__file__).resolve().parent
 
 SETUP = """\
-%matplotlib widget
 from lossviz import SCENES, Explorer, save_gif
 from lossviz.lecture import static_figure"""
 
@@ -69,7 +68,6 @@ parameter and η_t. **Export GIF** writes the animation next to this notebook.
 The lecture, point by point, is in notebooks `01_…` to `09_…`; every lecture scene opens here
 too, e.g. `Explorer.from_scene("p07_adagrad_burst")`."""),
         ("code", """\
-%matplotlib widget
 from lossviz import Explorer
 
 Explorer(surface="rosenbrock", optimizers=["gd", "momentum", "adam"], steps=300, lr=1e-3)"""),
@@ -265,7 +263,7 @@ radius $10^6$ it is marked ✕ (diverged)."""),
 the elongated bowl (§2) and keeps the final loss after 500 steps. For gradient descent no η
 works: the ones below $2/\lambda_{\max}$ crawl, the ones above zig-zag. Momentum works in a
 narrow window, Adam in a wide one. The heatmap varies η and the momentum β together."""),
-        ("code", "%matplotlib widget\nfrom lossviz import SCENES, Explorer, save_gif\n"
+        ("code", "from lossviz import SCENES, Explorer, save_gif\n"
                  "from lossviz.lecture import SWEEPS, as_image, static_figure"),
         ("md", "## Final loss against η, per optimizer\n\n**Look at** the lowest point of each curve "
                "and how wide the valley around it is; hatched or missing points diverged."),

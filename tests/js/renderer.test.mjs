@@ -1,0 +1,70 @@
+// Pure functions of lossviz/static/renderer.js under node's built-in test runner:
+//   node --test tests/js/
+// (tests/test_js.py runs this, and checks the transforms against matplotlib's own numbers.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import {
+  axesTransform, decode, formatNumber, frameOfStep, lastFinite, playFrame, rowOfStep, scaleForward,
+  scaleInverse, statusAt, stepOfRow,
+} from "../../lossviz/static/renderer.js";
+
+const close = (a, b, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} != ${b}`);
+
+test("linear, log and symlog scales invert", () => {
+  for (const scale of [{ name: "linear" }, { name: "log", base: 10 }, { name: "symlog", base: 10, linthresh: 0.01, linscale: 1 }]) {
+    const f = scaleForward(scale), g = scaleInverse(scale);
+    for (const v of [1e-5, 0.003, 0.5, 7, 1234.5]) close(g(f(v)), v, 1e-12);
+    if (scale.name === "symlog") for (const v of [-3, -0.004, 0]) close(g(f(v)), v, 1e-12);
+  }
+  assert.ok(Number.isNaN(scaleForward({ name: "log" })(0)));
+});
+
+test("an axes transform maps its limits onto its box corners (y down)", () => {
+  const ax = { box: [10, 20, 110, 220], xlim: [-2, 2], ylim: [1e-3, 1e3], xscale: { name: "linear" }, yscale: { name: "log", base: 10 } };
+  const t = axesTransform(ax, 2);
+  close(t.x(-2), 20); close(t.x(2), 220); close(t.y(1e-3), 440); close(t.y(1e3), 40); close(t.y(1), 240);
+  close(t.invX(t.x(0.7)), 0.7); close(t.invY(t.y(42)), 42);
+  assert.deepEqual(t.box, [20, 40, 220, 440]);
+});
+
+test("frames, rows and steps", () => {
+  const frames = [0, 1, 2, 5, 10, 20];
+  assert.equal(frameOfStep(frames, 0), 0);
+  assert.equal(frameOfStep(frames, 7), 3);
+  assert.equal(frameOfStep(frames, 20), 5);
+  assert.equal(frameOfStep(frames, 999), 5);
+  assert.equal(frameOfStep(frames, -3), 0);
+  const meta = { steps: 10, stride: 3, rows: 5 }; // rows at steps 0, 3, 6, 9, 10
+  assert.deepEqual([0, 2, 3, 8, 9, 10].map((k) => rowOfStep(meta, k)), [0, 0, 1, 2, 3, 4]);
+  assert.deepEqual([0, 1, 3, 4].map((r) => stepOfRow(meta, r)), [0, 3, 9, 10]);
+  assert.equal(playFrame(2, 500, 20, 100), 12); // 0.5 s at 20 fps: ten frames on
+  assert.equal(playFrame(2, 60000, 20, 100), 99); // never past the last frame
+});
+
+test("decode, last finite point and the status line", () => {
+  const rows = [[0, 0, 5, 1], [1, 1, 4, 1], [NaN, NaN, NaN, NaN]];
+  const flat = new Float32Array(rows.flat());
+  const bytes = new DataView(flat.buffer);
+  const meta = { steps: 2, stride: 1, rows: 3, columns: ["x", "y", "loss", "grad_norm/0"],
+                 runs: [{ label: "gd", color: "#000000", diverged_at: 2, offset: 0 }] };
+  const data = decode(meta, bytes);
+  assert.equal(data.length, 12);
+  assert.equal(lastFinite(meta, data, meta.runs[0], 2), 1);
+  assert.deepEqual(statusAt(meta, data, 1)[0].text, "f = 4");
+  assert.deepEqual(statusAt(meta, data, 2)[0], { label: "gd", color: "#000000", text: "diverged at step 2", diverged: true });
+  assert.equal(formatNumber(0.000012345), "1.23e-5");
+  assert.equal(formatNumber(2.5), "2.5");
+  assert.equal(formatNumber(NaN), "nan");
+});
+
+test("matplotlib's points land on the pixels the transform gives (fixture from tests/test_js.py)", { skip: !process.env.LOSSVIZ_TRANSFORM_FIXTURE }, () => {
+  const fixture = JSON.parse(readFileSync(process.env.LOSSVIZ_TRANSFORM_FIXTURE, "utf8"));
+  for (const { axes, points } of fixture) {
+    const t = axesTransform(axes, 1);
+    for (const [x, y, px, py] of points) {
+      close(t.x(x), px, 1e-6);
+      close(t.y(y), py, 1e-6);
+    }
+  }
+});
