@@ -6,11 +6,14 @@ the steps of a run and re-running with a new η never rebuild the figure:
 
 * `draw_surface(ax, surface)` — filled contour of f on a cached grid (log-spaced levels when
   the surface asks for them), thin contour lines, minima (★) and saddles (✕).
-* `draw_paths(ax, trajectories)` — one line and one head per run, a red ✕ and
-  "diverged at step k" where a run diverged.
-* `draw_loss`, `draw_grad_norm`, `draw_effective_lr` (η/σ for θ₁ solid and θ₂ dashed),
-  `draw_schedule` (η_t) — step-indexed side panels: the whole curve drawn faintly, the part
-  up to the current step drawn boldly, and a cursor at the current step.
+* `draw_paths(ax, trajectories)` — one line and one head per run; a run that diverged
+  (overflow, or blew up uphill) gets a red ✕ and "diverged at step k", a run that left the
+  window downhill (escaped a saddle, slid off an unbounded surface) a grey ▶ and "left the
+  window at step k" (`run_exits` says which, for any front end).
+* `draw_loss`, `draw_grad_norm`, `draw_effective_lr` (η/σ per parameter, θ₁ thick, θ₂
+  thin), `draw_schedule` (η_t) and the panels of single lecture points (`PANELS`) —
+  step-indexed side panels: the curve up to the current step, a cursor at the current step
+  (and, when asked for with `future=True`, the rest of the curve drawn faintly).
 
 Each `draw_*` except `draw_surface` returns a small artist group with `.artists` (every
 artist it owns), `.animated` (the ones `show(k)` moves), `.show(k)` and
@@ -31,7 +34,7 @@ from matplotlib import colors as mcolors
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, SymmetricalLogLocator
 
 from lossviz import style
 
@@ -117,6 +120,11 @@ def draw_surface(
     """
     grid = surface_grid(surface, n, levels)
     norm = mcolors.BoundaryNorm(grid.levels, 256)  # every band its own colour, log levels too
+    if cmap == style.CONTOUR_CMAP:  # only the pale part of the map: a background, not a picture
+        from matplotlib import colormaps
+
+        lo, hi = style.CONTOUR_CMAP_RANGE
+        cmap = mcolors.ListedColormap(colormaps[cmap](np.linspace(lo, hi, 256)))
     artists: list[Artist] = []
     filled = ax.contourf(grid.X, grid.Y, grid.Z, levels=grid.levels, cmap=cmap, norm=norm, alpha=alpha, zorder=0)
     artists.append(filled)
@@ -125,7 +133,7 @@ def draw_surface(
     if markers:
         for points, look, label in ((surface.minima, style.MINIMUM_STYLE, "minimum"), (surface.saddles, style.SADDLE_STYLE, "saddle")):
             pts = np.asarray(points, dtype=float).reshape(-1, 2)
-            (mark,) = ax.plot(pts[:, 0], pts[:, 1], zorder=4, label=f"_{label}", **look)
+            (mark,) = ax.plot(pts[:, 0], pts[:, 1], zorder=style.MARKER_ZORDER, label=f"_{label}", clip_on=False, **look)
             artists.append(mark)
     (x0, x1), (y0, y1) = surface.bounds
     ax.set_xlim(x0, x1)
@@ -221,18 +229,50 @@ def mark_point(path: np.ndarray, xlim, ylim) -> tuple[float, float]:
     return float(ax_ + s * (bx - ax_)), float(ay + s * (by - ay))
 
 
+def run_exits(traj, bounds) -> list[tuple[str, int]]:
+    """How each of a Trajectory's B runs ends, relative to the window `bounds`
+    ((x0, x1), (y0, y1)): ("diverged", k) when it overflowed or left the escape radius with
+    its loss not below where it started (an instability), ("escaped", k) when it left the
+    window — or the escape radius — going downhill (off a saddle, down an unbounded
+    surface), ("", -1) when it ends inside the window. k is the step it diverged at, or the
+    first step outside the window for good."""
+    (x0, x1), (y0, y1) = (sorted(pair) for pair in bounds)
+    out = []
+    for b in range(traj.theta.shape[1]):
+        theta = np.asarray(traj.theta[:, b, :], dtype=float)
+        loss = np.asarray(traj.loss[:, b], dtype=float)
+        last = int(traj.last()[b])
+        div = int(traj.diverged_at[b])
+        end = loss[last] if last >= 0 else np.nan
+        downhill = bool(np.isfinite(end) and end < loss[0])
+        if div >= 0 and not downhill:
+            out.append(("diverged", div))
+            continue
+        pts = theta[: last + 1]
+        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+        if div < 0 and (len(inside) == 0 or inside[-1]):
+            out.append(("", -1))
+            continue
+        k = int(np.flatnonzero(inside)[-1]) + 1 if inside.any() else 0
+        out.append(("escaped", k))
+    return out
+
+
 class PathArtists(_Group):
-    """Line + head per run, plus a red ✕ and "diverged at step k" for a diverged run.
+    """Line + head per run, plus a mark and a note where a run diverged (red ✕) or left the
+    window downhill (grey ▶) — see `run_exits`.
 
     `show(k)` puts exactly θ[0..k] (k clamped to the run's steps) into each line; rows after a
-    divergence are NaN, so the line simply ends at the last finite point, where the ✕ sits
+    divergence are NaN, so the line simply ends at the last finite point, where the mark sits
     (moved onto the window's edge when that point lies outside the axes).
     """
 
-    def __init__(self, ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None):
+    def __init__(self, ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None,
+                 line_styles: Mapping[str, object] | None = None):
         self.ax = ax
         self.artists = []
         self.lines: dict[str, Line2D] = {}
+        self.line_styles = dict(line_styles or {})
         self._build(runs_of(trajectories), colors)
 
     # -- building
@@ -244,13 +284,14 @@ class PathArtists(_Group):
         ax = self.ax
         for r in runs:
             c = colors[r.key]
-            (line,) = ax.plot([], [], "-", lw=style.PATH_WIDTH, color=c, label=r.key, zorder=5, solid_capstyle="round")
-            (start,) = ax.plot([], [], "o", ms=5, mfc="white", mec=c, mew=1.5, zorder=5, label="_start")
-            (head,) = ax.plot([], [], "o", ms=style.HEAD_SIZE, color=c, mec="white", mew=1.0, zorder=6, label="_head")
-            (mark,) = ax.plot([], [], "x", ms=13, mew=3.0, color=style.DIVERGED_COLOR, zorder=7, label="_diverged", visible=False, clip_on=False)
+            (line,) = ax.plot([], [], lw=style.PATH_WIDTH, color=c, label=r.key, zorder=5, solid_capstyle="round",
+                              linestyle=self.line_styles.get(r.key, "solid"))
+            (start,) = ax.plot([], [], "o", ms=8, mfc="white", mec=c, mew=2.0, zorder=6, label="_start")
+            (head,) = ax.plot([], [], "o", ms=style.HEAD_SIZE, color=c, mec="white", mew=1.2, zorder=7, label="_head")
+            (mark,) = ax.plot([], [], zorder=9, label="_exit", visible=False, clip_on=False, **style.DIVERGED_MARK)
             note = ax.annotate(
-                "", (0, 0), xytext=(0, 0), textcoords="offset points", fontsize=8, color=style.DIVERGED_COLOR,
-                fontweight="bold", zorder=8, visible=False, annotation_clip=False,
+                "", (0, 0), xytext=(0, 0), textcoords="offset points", fontsize=style.SMALL_SIZE, color=style.DIVERGED_COLOR,
+                fontweight="bold", zorder=9, visible=False, annotation_clip=False,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=style.DIVERGED_COLOR, lw=0.8, alpha=0.85),
             )
             self.lines[r.key] = line
@@ -265,24 +306,33 @@ class PathArtists(_Group):
     def _load(self) -> None:
         """Per-run data that show(k) only slices."""
         (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
-        self._theta, self._last, self._div = [], [], []
-        for r, start, mark, note in zip(self.runs, self.starts, self.marks, self.notes):
+        self._theta, self._last, self._exit = [], [], []
+        for r, line, start, mark, note in zip(self.runs, self.lines.values(), self.starts, self.marks, self.notes):
             theta = np.asarray(r.traj.theta[:, r.b, :], dtype=float)
             last = int(r.traj.last()[r.b])
-            div = int(r.traj.diverged_at[r.b])
+            kind, k = run_exits(_one(r), ((x0, x1), (y0, y1)))[0]
             self._theta.append(theta)
             self._last.append(last)
-            self._div.append(div)
+            self._exit.append(k if kind else -1)
+            # a long path is drawn thin, so that its bounces stay lines, not a filled block
+            line.set_linewidth(style.DENSE_PATH_WIDTH if last > style.DENSE_STEPS else style.PATH_WIDTH)
             start.set_data(theta[:1, 0], theta[:1, 1])
-            if div >= 0:
+            if kind:
                 px, py = mark_point(theta[: max(last, 0) + 1], (x0, x1), (y0, y1))
+                look = style.DIVERGED_MARK if kind == "diverged" else style.ESCAPED_MARK
+                color = style.DIVERGED_COLOR if kind == "diverged" else style.ESCAPED_COLOR
+                mark.set_marker(look["marker"])
+                mark.set_markersize(look["markersize"])
+                mark.set_color(look["color"])
                 mark.set_data([px], [py])
                 right, top = px > (x0 + x1) / 2, py > (y0 + y1) / 2
                 note.xy = (px, py)
-                note.set_position((-8 if right else 8, -10 if top else 8))
+                note.set_position((-12 if right else 12, -14 if top else 12))
                 note.set_horizontalalignment("right" if right else "left")
                 note.set_verticalalignment("top" if top else "bottom")
-                note.set_text(f"diverged at step {div}")
+                note.set_color(color)
+                note.get_bbox_patch().set_edgecolor(color)
+                note.set_text(f"diverged at step {k}" if kind == "diverged" else f"left the window at step {k}")
 
     # -- public
     def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> bool:
@@ -300,6 +350,7 @@ class PathArtists(_Group):
             self.lines = {}
             for r, line in zip(runs, lines):
                 line.set_label(r.key)
+                line.set_linestyle(self.line_styles.get(r.key, "solid"))
                 self.lines[r.key] = line
         new_colors = style.colors_for([r.key for r in runs], colors)
         for r, line, head, start in zip(runs, lines, self.heads, self.starts):
@@ -315,15 +366,15 @@ class PathArtists(_Group):
     def show(self, k: int) -> list[Artist]:
         """Every line to θ[0..k] (k clamped per run); returns the artists that moved."""
         k = max(int(k), 0)
-        for theta, last, div, line, head, mark, note in zip(
-            self._theta, self._last, self._div, self.lines.values(), self.heads, self.marks, self.notes
+        for theta, last, gone_at, line, head, mark, note in zip(
+            self._theta, self._last, self._exit, self.lines.values(), self.heads, self.marks, self.notes
         ):
             kk = min(k, len(theta) - 1)
             line.set_data(theta[: kk + 1, 0], theta[: kk + 1, 1])
             h = min(kk, last)
             if h >= 0:
                 head.set_data(theta[h : h + 1, 0], theta[h : h + 1, 1])
-            gone = 0 <= div <= kk
+            gone = 0 <= gone_at <= kk
             mark.set_visible(gone)
             note.set_visible(gone)
         return self.animated
@@ -333,9 +384,23 @@ class PathArtists(_Group):
         return [*self.lines.values(), *self.heads, *self.marks, *self.notes]
 
 
-def draw_paths(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> PathArtists:
-    """Line + head per run (all steps shown until `show(k)` is called)."""
-    paths = PathArtists(ax, trajectories, colors)
+def _one(r: Run):
+    """Run r's trajectory cut to its own batch column (B = 1), for `run_exits`."""
+    if r.traj.theta.shape[1] == 1:
+        return r.traj
+    from types import SimpleNamespace
+
+    b = r.b
+    return SimpleNamespace(theta=r.traj.theta[:, b : b + 1], loss=r.traj.loss[:, b : b + 1],
+                           diverged_at=r.traj.diverged_at[b : b + 1],
+                           last=lambda: r.traj.last()[b : b + 1])
+
+
+def draw_paths(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None,
+               line_styles: Mapping[str, object] | None = None) -> PathArtists:
+    """Line + head per run (all steps shown until `show(k)` is called); `line_styles`: run
+    label → "solid" or a dash tuple (`Scene.line_styles()`)."""
+    paths = PathArtists(ax, trajectories, colors, line_styles)
     paths.show(_steps_of(paths.runs))
     return paths
 
@@ -422,7 +487,7 @@ def _linthresh(series: Sequence[np.ndarray]) -> float:
     return float(10 ** np.floor(np.log10(t)))
 
 
-# what each panel plots: (series per run, first x, dashed second series?)
+# what each panel plots, per run: one series, or two (θ₁ and θ₂)
 def _series(kind: str, r: Run) -> list[np.ndarray]:
     traj, b = r.traj, r.b
     with np.errstate(all="ignore"):
@@ -435,15 +500,31 @@ def _series(kind: str, r: Run) -> list[np.ndarray]:
             return [_finite(eff[:, 0]), _finite(eff[:, 1])]
         if kind == "lr":
             return [_finite(traj.lr[:, b])]
+        if kind == "grad2":  # linear: the sign flips are the point
+            return [_finite(traj.grad[:, b, 1])]
+        if kind == "abs_theta2":
+            return [_finite(np.abs(traj.theta[:, b, 1]))]
+        if kind == "step_length":
+            step = np.abs(np.diff(traj.theta[:, b, :], axis=0)) / traj.lr[:, b, None]
+            return [_finite(step[:, 0]), _finite(step[:, 1])]
+        if kind == "used_grad":
+            return [_finite(np.hypot(traj.m[:, b, 0], traj.m[:, b, 1]))]
     raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
 
 
-PANELS = ("loss", "grad_norm", "effective_lr", "lr")
+PANELS = ("loss", "grad_norm", "effective_lr", "lr", "grad2", "abs_theta2", "step_length", "used_grad")
+TWO_SERIES = ("effective_lr", "step_length")  # θ₁ thick, θ₂ thin
+FROM_ZERO = ("loss", "grad_norm", "lr", "used_grad")  # on a linear axis these start at 0
 
 
 class CurveArtists(_Group):
-    """One step-indexed side panel: per run (and per parameter for η/σ) a faint full curve, a
-    bold part revealed up to the current step, and one vertical cursor at the step."""
+    """One step-indexed side panel: per run (and per parameter for η/σ and the step length)
+    the curve revealed up to the current step, and one vertical cursor at the step.
+
+    With `future=True` the whole curve is also drawn faintly behind (an interactive view may
+    want it; exports do not, so that a GIF does not give its ending away). `limit`: a
+    horizontal line with a label, e.g. (2/λ_max, "stability limit 2/λ") on the η/σ panel.
+    """
 
     def __init__(
         self,
@@ -453,16 +534,21 @@ class CurveArtists(_Group):
         colors: Mapping[str, str] | None = None,
         *,
         scale: str | None = None,
+        line_styles: Mapping[str, object] | None = None,
+        future: bool = False,
+        limit: tuple[float, str] | None = None,
     ):
         if kind not in PANELS:
             raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
         self.ax, self.kind, self.fixed_scale = ax, kind, scale
+        self.line_styles = dict(line_styles or {})
+        self.future = bool(future)
+        self.limit = limit
         self.artists = []
         self.scale = None
-        ax.set_title(style.PANEL_TITLES[kind], fontsize=9, loc="left", y=1.0)  # a fixed y skips the costly auto-placement
-        ax.set_ylabel(style.PANEL_YLABELS[kind])
-        ax.tick_params(labelsize=8)
-        ax.grid(True, which="major", lw=0.4, alpha=0.4)
+        ax.set_title(style.PANEL_TITLES[kind], fontsize=style.FONT_SIZE, loc="left", y=1.0)  # a fixed y skips the costly auto-placement
+        ax.tick_params(labelsize=style.FONT_SIZE)
+        ax.grid(True, which="major", lw=0.5, alpha=0.4)
         self._build(runs_of(trajectories), colors)
 
     def _build(self, runs: list[Run], colors) -> None:
@@ -473,15 +559,22 @@ class CurveArtists(_Group):
         self.bold: list[Line2D] = []
         for r in runs:
             c = self.colors[r.key]
-            n = 2 if self.kind == "effective_lr" else 1
+            ls = self.line_styles.get(r.key, "solid")
+            n = 2 if self.kind in TWO_SERIES else 1
             for j in range(n):
-                ls = "-" if j == 0 else "--"
-                (f,) = self.ax.plot([], [], ls, color=c, lw=1.0, alpha=style.FAINT_ALPHA, label="_full")
-                (bl,) = self.ax.plot([], [], ls, color=c, lw=1.5, label=r.key if j == 0 else "_" + r.key)
+                lw = 2.2 if j == 0 else 1.1
+                (f,) = self.ax.plot([], [], color=c, lw=1.0, alpha=0.22, label="_full", linestyle=ls, visible=self.future)
+                (bl,) = self.ax.plot([], [], color=c, lw=lw, label=r.key if j == 0 else "_" + r.key, linestyle=ls)
                 self.faint.append(f)
                 self.bold.append(bl)
         self.cursor = self.ax.axvline(0, **style.CURSOR_STYLE)
-        self.artists = [*self.faint, *self.bold, self.cursor]
+        extra: list[Artist] = []
+        if self.limit is not None:
+            value, text = self.limit
+            extra.append(self.ax.axhline(value, zorder=1, **style.LIMIT_STYLE))
+            extra.append(self.ax.annotate(text, (0.01, value), xycoords=("axes fraction", "data"), xytext=(0, 3),
+                                          textcoords="offset points", fontsize=style.SMALL_SIZE, color="0.2", va="bottom"))
+        self.artists = [*self.faint, *self.bold, self.cursor, *extra]
         self._load()
 
     def _load(self) -> None:
@@ -498,11 +591,16 @@ class CurveArtists(_Group):
                 series_all.append(y)
                 reference.append(y if div < 0 else y[:1])
                 i += 1
+        if self.limit is not None:
+            series_all.append(np.array([self.limit[0]]))
+            reference.append(np.array([self.limit[0]]))
         T = _steps_of(self.runs)
         ax.set_xlim(0, max(T, 1))
-        scale = self.fixed_scale or choose_scale(
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(_step_label))
+        scale = self.fixed_scale or ("linear" if self.kind == "grad2" else None) or choose_scale(
             np.concatenate([np.ravel(s) for s in series_all]) if series_all else np.empty(0),
-            prefer_linear=self.kind == "lr",
+            prefer_linear=self.kind in ("lr", "loss", "grad_norm"),
         )
         if scale != self.scale:
             if scale == "symlog":
@@ -512,11 +610,23 @@ class CurveArtists(_Group):
             self.scale = scale
         elif scale == "symlog":
             ax.set_yscale("symlog", linthresh=_linthresh(series_all))
-        ax.set_ylim(*value_limits(series_all, scale, reference, include_zero=self.kind == "lr"))
+        ax.set_ylim(*value_limits(series_all, scale, reference, include_zero=self.kind in FROM_ZERO))
         if scale == "log":  # label the decades only: minor labels crowd a small panel
             ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.yaxis.set_major_locator(LogLocator(numticks=4))
         elif scale == "linear":  # "1e-07", not an offset text that lands on the panel title
             ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+        else:  # symlog: a few decades, never a crowd of overlapping labels
+            ax.yaxis.set_major_locator(SymmetricalLogLocator(linthresh=ax.yaxis.get_transform().linthresh, base=10, subs=[1.0]))
+            ax.yaxis.set_major_formatter(FuncFormatter(_symlog_label))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+
+    def set_limit(self, limit: tuple[float, str] | None) -> None:
+        """Another horizontal limit line (another surface's 2/λ_max), or none."""
+        if limit != self.limit:
+            self.limit = limit
+            self._build(self.runs, self.colors)
 
     def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> bool:
         runs = runs_of(trajectories)
@@ -528,7 +638,7 @@ class CurveArtists(_Group):
         if new != self.colors:
             i = 0
             for r in runs:
-                n = 2 if self.kind == "effective_lr" else 1
+                n = 2 if self.kind in TWO_SERIES else 1
                 for _ in range(n):
                     self.faint[i].set_color(new[r.key])
                     self.bold[i].set_color(new[r.key])
@@ -549,30 +659,52 @@ class CurveArtists(_Group):
         return [*self.bold, self.cursor]
 
 
-def _draw_panel(kind, ax, trajectories, colors, scale=None) -> CurveArtists:
-    curves = CurveArtists(ax, kind, trajectories, colors, scale=scale)
+def _step_label(value: float, pos=None) -> str:
+    """Step ticks that fit a panel: 2000, 40k, 100k."""
+    return f"{value / 1000:g}k" if abs(value) >= 10_000 else f"{value:g}"
+
+
+def _symlog_label(value: float, pos=None) -> str:
+    """Tick labels of a symlog axis: 0, ±10^k only (the locator puts nothing else there)."""
+    if value == 0:
+        return "0"
+    exponent = int(np.round(np.log10(abs(value))))
+    return ("−" if value < 0 else "") + f"$10^{{{exponent}}}$"
+
+
+def _draw_panel(kind, ax, trajectories, colors, scale=None, **options) -> CurveArtists:
+    curves = CurveArtists(ax, kind, trajectories, colors, scale=scale, **options)
     curves.show(_steps_of(curves.runs))
     return curves
 
 
-def draw_loss(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """f(θ_t) against t: log y, or symlog when a loss is ≤ 0 (saddles)."""
-    return _draw_panel("loss", ax, trajectories, colors, scale)
+def draw_loss(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """f(θ_t) against t: from 0 on a linear axis unless it spans three decades (then log),
+    symlog when a loss is ≤ 0 (saddles)."""
+    return _draw_panel("loss", ax, trajectories, colors, scale, **options)
 
 
-def draw_grad_norm(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """‖∇f(θ_t)‖ against t, log y."""
-    return _draw_panel("grad_norm", ax, trajectories, colors, scale)
+def draw_grad_norm(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """‖∇f(θ_t)‖ against t: from 0 on a linear axis unless it spans three decades (then log)."""
+    return _draw_panel("grad_norm", ax, trajectories, colors, scale, **options)
 
 
-def draw_effective_lr(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """η_t/σ_t per parameter against t: θ₁ solid, θ₂ dashed, log y (lecture §3, §7)."""
-    return _draw_panel("effective_lr", ax, trajectories, colors, scale)
+def draw_effective_lr(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """η_t/σ_t per parameter against t: θ₁ thick, θ₂ thin, log y (lecture §3, §7)."""
+    return _draw_panel("effective_lr", ax, trajectories, colors, scale, **options)
 
 
-def draw_schedule(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """η_t against t (linear y unless it spans more than three decades)."""
-    return _draw_panel("lr", ax, trajectories, colors, scale)
+def draw_schedule(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """η_t against t (linear y from 0 unless it spans more than three decades)."""
+    return _draw_panel("lr", ax, trajectories, colors, scale, **options)
+
+
+def _drawer(kind: str):
+    def draw(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+        return _draw_panel(kind, ax, trajectories, colors, scale, **options)
+
+    draw.__doc__ = f"The {style.PANEL_TITLES[kind]!r} panel against t."
+    return draw
 
 
 PANEL_DRAWERS = {
@@ -580,4 +712,5 @@ PANEL_DRAWERS = {
     "grad_norm": draw_grad_norm,
     "effective_lr": draw_effective_lr,
     "lr": draw_schedule,
+    **{kind: _drawer(kind) for kind in ("grad2", "abs_theta2", "step_length", "used_grad")},
 }

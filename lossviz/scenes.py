@@ -85,6 +85,20 @@ def _plain_value(where: str, value: Any) -> Any:
     raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {value!r}")
 
 
+def _panels(value: Any) -> tuple[str, ...] | None:
+    """A scene's panels: None (automatic) or a tuple of known panel names."""
+    if value is None:
+        return None
+    from lossviz.draw import PANELS
+
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"panels must be a list of panel names ({', '.join(PANELS)}) or omitted, got {value!r}")
+    bad = [p for p in value if p not in PANELS]
+    if bad:
+        raise ValueError(f"panels: unknown panel {bad[0]!r}; valid: {', '.join(PANELS)}")
+    return tuple(value)
+
+
 def _plain_table(where: str, value: Any, what: str = "a table") -> dict:
     if not isinstance(value, Mapping):
         raise ValueError(f"{where} must be {what}, got {value!r}")
@@ -308,6 +322,7 @@ class Scene:
     frames: int = 120
     fps: int = 20
     title: str = ""
+    panels: tuple[str, ...] | None = None  # side panels; None: `lossviz.view.informative_panels` picks
 
     def __post_init__(self):
         if not isinstance(self.surface, str):
@@ -322,6 +337,7 @@ class Scene:
             self.batch_size = check_int("batch_size", self.batch_size, low=1, high=10**9)
         self.seed = check_int("seed", self.seed, low=0, high=2**63 - 1)
         self.title = _text("title", self.title)
+        self.panels = _panels(self.panels)
         self.validate()
 
     def validate(self) -> None:
@@ -361,19 +377,49 @@ class Scene:
         return out
 
     def colors(self) -> dict[str, str]:
-        """Label → colour: the optimizer's colour, or the next free one when it repeats."""
-        from lossviz.style import color_cycle, optimizer_color
+        """Label → '#rrggbb', keyed by each run's optimizer (`lossviz.style.run_colors`): a
+        run's own `color`, else its optimizer's fixed colour (the next free one when two runs
+        share an optimizer). Runs that differ in one number only (α, η, a batch size) get an
+        ordered sequential palette instead, darkest for the smallest value."""
+        from matplotlib.colors import to_hex
 
-        used: set[str] = set()
-        spare = iter(color_cycle())
-        out = {}
-        for label, spec in zip(self.labels(), self.runs):
-            color = spec.color or optimizer_color(spec.optimizer)
-            while color in used:
-                color = next(spare)
-            used.add(color)
-            out[label] = color
-        return out
+        from lossviz.style import run_colors
+
+        given = [None if spec.color is None else to_hex(spec.color) for spec in self.runs]
+        colors = run_colors([spec.optimizer for spec in self.runs], given, self.varying_value())
+        return dict(zip(self.labels(), colors))
+
+    def line_styles(self) -> dict[str, str | tuple]:
+        """Label → the run's dash pattern: "solid" or a matplotlib dash tuple (offset, (on,
+        off, …)) in line widths, one per optimizer family (`lossviz.style.optimizer_dashes`);
+        when every run is of one family, or the runs are on the sequential palette (one value
+        varies), all are solid."""
+        from lossviz.style import FAMILY, optimizer_dashes
+
+        if self.varying_value() is not None or len({FAMILY.get(spec.optimizer) for spec in self.runs}) == 1:
+            return {label: "solid" for label in self.labels()}
+        return {label: optimizer_dashes(spec.optimizer) for label, spec in zip(self.labels(), self.runs)}
+
+    def varying_value(self) -> list[float] | None:
+        """When the runs (two or more, one optimizer) differ in exactly one number — one
+        hyperparameter, η, the noise or the batch size — that number per run, else None."""
+        if len(self.runs) < 2 or len({spec.optimizer for spec in self.runs}) > 1:
+            return None
+
+        def fields_of(spec: RunSpec) -> dict:
+            out = {f"hyper.{k}": v for k, v in spec.hyper.items()}
+            out.update(lr=spec.lr, start=spec.start, grad_noise=spec.grad_noise, batch_size=spec.batch_size)
+            return out
+
+        table = [fields_of(spec) for spec in self.runs]
+        keys = set().union(*table)
+        differ = [k for k in keys if len({repr(row.get(k)) for row in table}) > 1]
+        if len(differ) != 1:
+            return None
+        values = [row.get(differ[0]) for row in table]
+        if not all(_is_number(v) for v in values):
+            return None
+        return [float(v) for v in values]
 
     # -- plain data -----------------------------------------------------------------------
     def to_dict(self) -> dict:

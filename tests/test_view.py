@@ -24,7 +24,7 @@ from lossviz.draw import (  # noqa: E402
     draw_surface,
     surface_grid,
 )
-from lossviz.view import SceneView  # noqa: E402
+from lossviz.view import DEFAULT_PANELS, SceneView  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,9 @@ def trajs(rosen):
 
 @pytest.fixture(scope="module")
 def shared(rosen, trajs):
-    """One view for the tests that only call show(k) and read."""
-    return SceneView(rosen, trajs, figsize=(8, 5), dpi=50)
+    """One view for the tests that only call show(k) and read (all four panels asked for:
+    by default the flat η_t of these constant-η runs would be left out)."""
+    return SceneView(rosen, trajs, figsize=(8, 5), dpi=50, panels=DEFAULT_PANELS)
 
 
 @pytest.fixture
@@ -174,7 +175,8 @@ def test_minima_and_saddles_are_marked():
         surface = surfaces.SURFACES["double_well"]
         artists = draw_surface(ax, surface)
         markers = {a.get_marker() for a in artists if hasattr(a, "get_marker")}
-        assert "*" in markers and "x" in markers
+        assert style.MINIMUM_STYLE["marker"] in markers and style.SADDLE_STYLE["marker"] in markers
+        assert all(a.get_zorder() > 7 for a in artists if hasattr(a, "get_marker"))  # above every path
         assert ax.get_xlim() == tuple(surface.bounds[0])
     finally:
         plt.close(fig)
@@ -201,10 +203,10 @@ def test_loss_at_or_below_zero_uses_symlog():
     v.figure.canvas.draw()
 
 
-def test_effective_lr_has_theta1_solid_and_theta2_dashed(shared, trajs):
+def test_effective_lr_has_theta1_thick_and_theta2_thin(shared, trajs):
     curves = shared.curves["effective_lr"]
     assert len(curves.bold) == 2 * len(trajs)
-    assert [line.get_linestyle() for line in curves.bold[:2]] == ["-", "--"]
+    assert curves.bold[0].get_linewidth() > 1.5 * curves.bold[1].get_linewidth()
     shared.show(10)
     x, y = curves.bold[1].get_data()
     np.testing.assert_array_equal(y, np.where(np.isfinite(e := trajs["gd"].effective_lr[:11, 0, 1]), e, np.nan))
