@@ -34,7 +34,7 @@ from matplotlib import colors as mcolors
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, SymmetricalLogLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from lossviz import style
 
@@ -138,8 +138,9 @@ def draw_surface(
     (x0, x1), (y0, y1) = surface.bounds
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel(style.X_LABEL)
-    ax.set_ylabel(style.Y_LABEL)
+    xlabel, ylabel = style.axis_labels(surface.name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     return artists
 
 
@@ -178,6 +179,40 @@ def _finite(a: np.ndarray) -> np.ndarray:
     """The same values with ±inf replaced by NaN (a gap in the line, never a spike)."""
     a = np.asarray(a, dtype=float)
     return a if np.isfinite(a).all() else np.where(np.isfinite(a), a, np.nan)
+
+
+ENVELOPE_BUCKETS = 600  # a long curve is drawn through at most 4 points per bucket of steps
+
+
+def envelope(values: np.ndarray, buckets: int = ENVELOPE_BUCKETS) -> np.ndarray:
+    """The indices of a long series worth drawing: per bucket of consecutive steps its first,
+    last, lowest and highest point (per column of a 2-D series), so that every bounce keeps
+    its full height while a 10,000-step line costs what 2,400 points cost."""
+    v = np.asarray(values, dtype=float)
+    v = v.reshape(len(v), -1)
+    n = len(v)
+    if n <= 4 * buckets:
+        return np.arange(n)
+    edges = np.linspace(0, n, buckets + 1).astype(int)
+    keep = [edges[:-1], edges[1:] - 1]
+    filled = np.where(np.isfinite(v), v, np.nan)
+    for j in range(v.shape[1]):
+        col = filled[:, j]
+        for pick in (np.fmin, np.fmax):
+            # the index of each bucket's extreme: reduceat finds the value, the first match its index
+            ext = pick.reduceat(col, edges[:-1])
+            hit = np.flatnonzero(col == np.repeat(ext, np.diff(edges)))
+            bucket = np.searchsorted(edges, hit, side="right") - 1
+            first = np.unique(bucket, return_index=True)[1]
+            keep.append(hit[first])
+    return np.unique(np.concatenate(keep))
+
+
+def _upto(idx: np.ndarray, k: int) -> np.ndarray:
+    """The envelope indices up to step k, ending exactly on k."""
+    m = int(np.searchsorted(idx, k, side="right"))
+    head = idx[:m]
+    return head if m and head[-1] == k else np.append(head, k)
 
 
 def _steps_of(runs: Sequence[Run]) -> int:
@@ -282,9 +317,11 @@ class PathArtists(_Group):
         colors = style.colors_for([r.key for r in runs], colors)
         self.lines, self.heads, self.starts, self.marks, self.notes = {}, [], [], [], []
         ax = self.ax
-        for r in runs:
+        for i, r in enumerate(runs):
             c = colors[r.key]
-            (line,) = ax.plot([], [], lw=style.PATH_WIDTH, color=c, label=r.key, zorder=5, solid_capstyle="round",
+            # the first run on top: a scene lists its reference run first (full batch, the
+            # run stuck on the stable manifold), and later runs wander off from under it
+            (line,) = ax.plot([], [], lw=style.PATH_WIDTH, color=c, label=r.key, zorder=5 + 0.5 * (len(runs) - i) / len(runs), solid_capstyle="round",
                               linestyle=self.line_styles.get(r.key, "solid"))
             (start,) = ax.plot([], [], "o", ms=8, mfc="white", mec=c, mew=2.0, zorder=6, label="_start")
             (head,) = ax.plot([], [], "o", ms=style.HEAD_SIZE, color=c, mec="white", mew=1.2, zorder=7, label="_head")
@@ -306,16 +343,20 @@ class PathArtists(_Group):
     def _load(self) -> None:
         """Per-run data that show(k) only slices."""
         (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
-        self._theta, self._last, self._exit = [], [], []
+        self._theta, self._idx, self._last, self._exit = [], [], [], []
+        stacked = 0  # notes of several exits are stacked, so that they never overlap
         for r, line, start, mark, note in zip(self.runs, self.lines.values(), self.starts, self.marks, self.notes):
             theta = np.asarray(r.traj.theta[:, r.b, :], dtype=float)
             last = int(r.traj.last()[r.b])
             kind, k = run_exits(_one(r), ((x0, x1), (y0, y1)))[0]
             self._theta.append(theta)
+            self._idx.append(envelope(theta))
             self._last.append(last)
             self._exit.append(k if kind else -1)
             # a long path is drawn thin, so that its bounces stay lines, not a filled block
-            line.set_linewidth(style.DENSE_PATH_WIDTH if last > style.DENSE_STEPS else style.PATH_WIDTH)
+            dense = last > style.DENSE_STEPS
+            line.set_linewidth(style.DENSE_PATH_WIDTH if dense else style.PATH_WIDTH)
+            line.set_alpha(style.DENSE_PATH_ALPHA if dense else None)
             start.set_data(theta[:1, 0], theta[:1, 1])
             if kind:
                 px, py = mark_point(theta[: max(last, 0) + 1], (x0, x1), (y0, y1))
@@ -327,7 +368,9 @@ class PathArtists(_Group):
                 mark.set_data([px], [py])
                 right, top = px > (x0 + x1) / 2, py > (y0 + y1) / 2
                 note.xy = (px, py)
-                note.set_position((-12 if right else 12, -14 if top else 12))
+                dy = 14 + 2.2 * style.SMALL_SIZE * stacked
+                note.set_position((-12 if right else 12, -dy if top else dy))
+                stacked += 1
                 note.set_horizontalalignment("right" if right else "left")
                 note.set_verticalalignment("top" if top else "bottom")
                 note.set_color(color)
@@ -366,11 +409,12 @@ class PathArtists(_Group):
     def show(self, k: int) -> list[Artist]:
         """Every line to θ[0..k] (k clamped per run); returns the artists that moved."""
         k = max(int(k), 0)
-        for theta, last, gone_at, line, head, mark, note in zip(
-            self._theta, self._last, self._exit, self.lines.values(), self.heads, self.marks, self.notes
+        for theta, idx, last, gone_at, line, head, mark, note in zip(
+            self._theta, self._idx, self._last, self._exit, self.lines.values(), self.heads, self.marks, self.notes
         ):
             kk = min(k, len(theta) - 1)
-            line.set_data(theta[: kk + 1, 0], theta[: kk + 1, 1])
+            shown = theta[_upto(idx, kk)]
+            line.set_data(shown[:, 0], shown[:, 1])
             h = min(kk, last)
             if h >= 0:
                 head.set_data(theta[h : h + 1, 0], theta[h : h + 1, 1])
@@ -579,15 +623,16 @@ class CurveArtists(_Group):
 
     def _load(self) -> None:
         ax = self.ax
-        self._data: list[tuple[np.ndarray, np.ndarray]] = []
+        self._data: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         series_all, reference = [], []
         i = 0
         for r in self.runs:
             div = int(r.traj.diverged_at[r.b])
             for y in _series(self.kind, r):
                 x = np.arange(len(y), dtype=float)
-                self.faint[i].set_data(x, y)
-                self._data.append((x, y))
+                idx = envelope(y)
+                self.faint[i].set_data(x[idx], y[idx])
+                self._data.append((x, y, idx))
                 series_all.append(y)
                 reference.append(y if div < 0 else y[:1])
                 i += 1
@@ -598,7 +643,7 @@ class CurveArtists(_Group):
         ax.set_xlim(0, max(T, 1))
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(_step_label))
-        scale = self.fixed_scale or ("linear" if self.kind == "grad2" else None) or choose_scale(
+        scale = self.fixed_scale or ("linear" if self.kind in ("grad2", "lr") else None) or choose_scale(
             np.concatenate([np.ravel(s) for s in series_all]) if series_all else np.empty(0),
             prefer_linear=self.kind in ("lr", "loss", "grad_norm"),
         )
@@ -618,9 +663,9 @@ class CurveArtists(_Group):
             ax.yaxis.set_major_formatter(FuncFormatter(_compact))
             ax.yaxis.set_major_locator(MaxNLocator(4))
         else:  # symlog: a few decades, never a crowd of overlapping labels
-            ax.yaxis.set_major_locator(SymmetricalLogLocator(linthresh=ax.yaxis.get_transform().linthresh, base=10, subs=[1.0]))
+            ax.yaxis.set_major_locator(FixedLocator(_spaced(ax, _symlog_ticks(ax.get_ylim(), ax.yaxis.get_transform().linthresh))))
             ax.yaxis.set_major_formatter(FuncFormatter(_symlog_label))
-            ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.yaxis.set_minor_locator(NullLocator())
 
     def set_limit(self, limit: tuple[float, str] | None) -> None:
         """Another horizontal limit line (another surface's 2/λ_max), or none."""
@@ -649,8 +694,9 @@ class CurveArtists(_Group):
 
     def show(self, k: int) -> list[Artist]:
         k = max(int(k), 0)
-        for (x, y), line in zip(self._data, self.bold):
-            line.set_data(x[: k + 1], y[: k + 1])
+        for (x, y, idx), line in zip(self._data, self.bold):
+            shown = _upto(idx, min(k, len(x) - 1)) if len(x) else idx
+            line.set_data(x[shown], y[shown])
         self.cursor.set_xdata([k, k])
         return self.animated
 
@@ -662,6 +708,36 @@ class CurveArtists(_Group):
 def _step_label(value: float, pos=None) -> str:
     """Step ticks that fit a panel: 2000, 40k, 100k."""
     return f"{value / 1000:g}k" if abs(value) >= 10_000 else f"{value:g}"
+
+
+def _symlog_ticks(limits, linthresh: float, per_side: int = 2) -> list[float]:
+    """0 and at most `per_side` powers of ten on each side of a symlog axis, spread over
+    the decades the axis spans."""
+    lo, hi = sorted(limits)
+    ticks = [0.0] if lo <= 0 <= hi else []
+    for sign, end in ((1, hi), (-1, -lo)):
+        if end <= linthresh:
+            continue
+        first, last = int(np.ceil(np.log10(linthresh))), int(np.floor(np.log10(end)))
+        exps = sorted({int(round(e)) for e in np.linspace(first, last, min(per_side, last - first + 1))}) if last >= first else []
+        ticks += [sign * 10.0**e for e in exps]
+    return sorted(ticks)
+
+
+def _spaced(ax: Axes, ticks: list[float]) -> list[float]:
+    """The ticks whose labels do not touch at the axes' present height: 0 and the ends of the
+    axis first, then the others where they fit."""
+    transform = ax.yaxis.get_transform()
+    lo, hi = sorted(ax.get_ylim())
+    t_lo, t_hi = transform.transform([lo, hi])
+    height_pt = ax.get_position().height * ax.figure.get_size_inches()[1] * 72
+    at = {t: (transform.transform([t])[0] - t_lo) / ((t_hi - t_lo) or 1.0) * height_pt for t in ticks}
+    order = sorted(ticks, key=lambda t: (t != 0, -abs(t)))
+    kept: list[float] = []
+    for t in order:
+        if all(abs(at[t] - at[k]) >= 1.6 * style.FONT_SIZE for k in kept):
+            kept.append(t)
+    return sorted(kept)
 
 
 def _symlog_label(value: float, pos=None) -> str:
@@ -695,7 +771,7 @@ def draw_effective_lr(ax: Axes, trajectories: Mapping[str, object], colors: Mapp
 
 
 def draw_schedule(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
-    """η_t against t (linear y from 0 unless it spans more than three decades)."""
+    """η_t against t, on a linear axis from 0 (a warm-up and a decay read as the lines they are)."""
     return _draw_panel("lr", ax, trajectories, colors, scale, **options)
 
 

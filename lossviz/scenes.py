@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -83,6 +84,10 @@ def _plain_value(where: str, value: Any) -> Any:
     if isinstance(value, Mapping):
         return _plain_table(where, value)
     raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {value!r}")
+
+
+_RUN_CACHE: "OrderedDict[tuple, dict[str, Trajectory]]" = OrderedDict()
+_RUN_CACHE_SIZE = 8
 
 
 def _panels(value: Any) -> tuple[str, ...] | None:
@@ -358,8 +363,24 @@ class Scene:
         return [spec.label or spec.default_label() for spec in self.runs]
 
     def run(self, surface: surfaces.Surface | None = None) -> dict[str, Trajectory]:
-        """Label → Trajectory for every run (B = 1 each)."""
+        """Label → Trajectory for every run (B = 1 each).
+
+        Runs are pure functions of the scene, so the last few results are kept: a notebook
+        that draws a scene, opens it in the Explorer and exports its GIF computes it once.
+        The Trajectories are shared between those callers — treat them as read-only."""
         surface = surface or self.make_surface()
+        key = (self.to_json(), surface.name, surface.formula, repr(sorted((surface.params or {}).items())))
+        hit = _RUN_CACHE.get(key)
+        if hit is not None:
+            _RUN_CACHE.move_to_end(key)
+            return dict(hit)
+        out = self._run(surface)
+        _RUN_CACHE[key] = out
+        while len(_RUN_CACHE) > _RUN_CACHE_SIZE:
+            _RUN_CACHE.popitem(last=False)
+        return dict(out)
+
+    def _run(self, surface: surfaces.Surface) -> dict[str, Trajectory]:
         out = {}
         for label, spec in zip(self.labels(), self.runs):
             start = spec.start if spec.start is not None else self.start

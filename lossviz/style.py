@@ -85,6 +85,7 @@ CONTOUR_LINE_STYLE = dict(colors="black", linewidths=0.5, alpha=0.3)
 PATH_WIDTH = 2.6
 DENSE_PATH_WIDTH = 1.0  # a path with many steps: thin, so that its bounces stay visible
 DENSE_STEPS = 300
+DENSE_PATH_ALPHA = 0.7  # … and see-through, so that a path under it still shows
 HEAD_SIZE = 10
 CURSOR_STYLE = dict(color="0.35", linewidth=1.0, linestyle=":")
 LIMIT_STYLE = dict(color="0.2", linewidth=1.4, linestyle=(0, (4, 2)))  # the stability limit 2/λ
@@ -127,6 +128,13 @@ PANEL_TITLES: dict[str, str] = {
 STEP_LABEL = "step t"
 X_LABEL = "θ₁"
 Y_LABEL = "θ₂"
+# surfaces whose parameters have their own names (the regression of lecture §9: y = w·x + b)
+AXIS_LABELS: dict[str, tuple[str, str]] = {"regression": ("w", "b")}
+
+
+def axis_labels(surface_name: str) -> tuple[str, str]:
+    """The names of a surface's two parameters on its axes: (θ₁, θ₂) unless it has its own."""
+    return AXIS_LABELS.get(surface_name, (X_LABEL, Y_LABEL))
 
 
 def optimizer_of(label: str) -> str | None:

@@ -233,9 +233,9 @@ class SceneView:
         width_in, height_in = max(pos.width * W, 1e-9), max(pos.height * H, 1e-9)
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         stretch = (abs(x1 - x0) / width_in) / (abs(y1 - y0) / height_in)
-        label = style.X_LABEL
+        label, other = style.axis_labels(self.surface.name)
         if stretch > 3 or stretch < 1 / 3:
-            which, factor = ("θ₂", stretch) if stretch > 1 else ("θ₁", 1 / stretch)
+            which, factor = (other, stretch) if stretch > 1 else (label, 1 / stretch)
             label += f"    (axes not to scale: {which} stretched {factor:.3g}×)"
         ax.set_xlabel(label)
 
