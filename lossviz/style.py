@@ -91,7 +91,7 @@ CURSOR_STYLE = dict(color="0.35", linewidth=1.0, linestyle=":")
 LIMIT_STYLE = dict(color="0.2", linewidth=1.4, linestyle=(0, (4, 2)))  # the stability limit 2/λ
 
 # Sizes (inches, points, dpi): one figure size, two resolutions.
-FIGSIZE = (13.33, 7.5)
+FIGSIZE = (40 / 3, 7.5)  # 1600 × 900 px at STILL_DPI, 1280 × 720 at GIF_DPI
 FIGSIZE_NO_PANELS = (9.0, 7.5)
 STILL_DPI = 120  # 1600 px wide
 GIF_DPI = 96  # 1280 px wide

@@ -220,7 +220,7 @@ def sweep_figure(
         if heatmap not in keys:
             raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")
         results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, **_sweep_grid(n, heatmap, values))
-    fig = Figure(figsize=figsize or (6.5 * len(names) + 1.8, 6.2), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=figsize or (max(6.5 * len(names) + 1.8, style.FIGSIZE[0]), style.FIGSIZE[1]), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     norm = heatmap_norm(list(results.values()))
