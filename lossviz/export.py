@@ -33,6 +33,7 @@ from lossviz import style  # noqa: E402  (sizes, dpi and the last frame's hold l
 
 DEFAULT_FIGSIZE = style.FIGSIZE
 DEFAULT_FIGSIZE_NO_PANELS = style.FIGSIZE_NO_PANELS
+LOG_FRAMES_FROM = 500  # steps per frame from which frames are log-spaced
 PALETTE_SAMPLES = 6  # frames that choose the shared GIF palette
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
@@ -114,15 +115,16 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 def frame_indices(steps: int, frames: int) -> np.ndarray:
     """Which steps become frames: at most `frames` unique, increasing steps from 0 to `steps`.
 
-    Every step when steps + 1 ≤ frames; log-spaced for long runs (steps ≥ 10 × frames: the
-    first steps, where most happens, get most frames; a 100,000-step run still ends on its
-    last step); evenly spaced otherwise.
+    Every step when steps + 1 ≤ frames; log-spaced for very long runs (steps ≥ 500 × frames:
+    the first steps, where most happens, get most frames; a 100,000-step run still ends on its
+    last step); evenly spaced otherwise (the side panels' step axis is linear, so a 10,000-step
+    scene in 60 frames fills its panels evenly).
     """
     steps = check_int("steps", steps, low=0, high=10**9)
     frames = check_frames(frames)
     if steps + 1 <= frames:
         return np.arange(steps + 1)
-    if steps >= 10 * frames:
+    if steps >= LOG_FRAMES_FROM * frames:
         # geometric steps on (t + 1), re-aimed after each pick so that every index is new and
         # exactly `frames` indices end on `steps`
         out = [0]

@@ -6,18 +6,18 @@ phenomenon on the very same scene, so a notebook and its test cannot drift apart
     from lossviz import SCENES
     runs = SCENES["p07_adagrad_burst"].run()      # label → Trajectory
 
-The bowl's settings are the ones its docstring (surfaces/bowl.py) derives: eigenvalues 1 and
-1000 at the minimum, GD stable for η < 2e-3; η = 1e-2 zig-zags, η = 1e-7 crawls, Adagrad's
-mean form at η = 0.07 bursts near step 164.
+The bowl's settings are the ones its docstring (surfaces/bowl.py) derives: eigenvalues 1e-3
+and 1000 at the minimum (κ = 10⁶), GD stable for η < 2e-3; η = 1e-2 zig-zags, every stable η
+crawls, Adagrad's mean form at η = 0.07 bursts near step 162.
 
-Also here: `NOTEBOOKS` (lecture point → notebook → scenes), `SWEEPS` (the "which η works?"
-grids of notebook 09), `static_figure` (a PNG of a scene for places where widgets do not
-render) and `readme_tables` (the README's tables, generated from the registries).
+Also here: `NOTEBOOKS` (lecture point → notebook → scenes and sweeps) and `SWEEPS` (the
+"which η works?" grids). This module is data only: figures for notebooks are drawn by
+`lossviz.display`, the README's tables by `tools/readme.py`, the gallery by
+`tools/make_gallery.py`.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -358,139 +358,22 @@ class LectureNotebook:
 NOTEBOOKS: tuple[LectureNotebook, ...] = (
     LectureNotebook("00_explorer.ipynb", "", "the playground: every surface, optimizer and schedule"),
     LectureNotebook("01_stall_is_not_a_small_gradient.ipynb", "§1", "the loss is flat while ‖g‖ stays large", ("p01_stall",)),
-    LectureNotebook("02_one_learning_rate.ipynb", "§2", "the elongated bowl: η = 1e-2 zig-zags, η = 1e-7 crawls for 100,000 steps", ("p02_zigzag", "p02_crawl"), exported="p02_crawl"),
-    LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter; Adagrad's mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
-    LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock: α small → large; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
-    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum", ("p06_adam",)),
-    LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst, tamed by decay, warm-up and cosine annealing", ("p07_adagrad_burst", "p08_schedules"), explorer="p08_schedules", exported="p08_schedules"),
-    LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression: batch size from full to 1", ("p09_batch_size",)),
-    LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
-    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
+    LectureNotebook("02_one_learning_rate.ipynb", "§2", "the elongated bowl (κ = 10⁶): η = 1e-2 zig-zags, every stable η crawls for 100,000 steps, no fixed η reaches the minimum", ("p02_zigzag", "p02_crawl"), ("p02_no_lr_fits",), exported="p02_crawl"),
+    LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter: Adagrad's steps along the floor 120× GD's best η; the mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
+    LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock: small α brakes at once (steps ≤ 1.05 η), α = 0.99 up to 7 η; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
+    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum: it travels the floor like RMSprop and damps the bounce like momentum", ("p06_adam",)),
+    LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst (η/σ past 2/λ_max, silent growth, then the jump); decay, cosine and warm-up from one peak η", ("p07_adagrad_burst", "p08_schedules"), explorer="p08_schedules", exported="p08_schedules"),
+    LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression over (w, b): batch size from full to 1, and the noisy gradient each step used", ("p09_batch_size",)),
+    LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape (▶, not divergence) by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
+    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps over 10,000 steps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
 )
 
 
 # ------------------------------------------------------------------------------------------
-# static figures for notebooks (GitHub, nbviewer and PDF show no widgets)
+# the notebooks show figures with lossviz.display (kept importable from here, as their set-up
+# cell does); the README's tables and the gallery docs/lecture/ are made by tools/
 
-
-def png_bytes(figure, dpi: float | None = None) -> bytes:
-    """A matplotlib Figure rendered to PNG bytes."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi or figure.dpi)
-    return buffer.getvalue()
-
-
-def as_image(figure, dpi: float | None = None):
-    """A matplotlib Figure as an `IPython.display.Image` (a PNG in the notebook's output)."""
-    from IPython.display import Image
-
-    return Image(data=png_bytes(figure, dpi), format="png")
-
-
-def static_figure(
-    source: Any,
-    runs: Mapping[str, Any] | None = None,
-    *,
-    step: int | None = None,
-    panels: Sequence[str] | None = None,
-    figsize=None,
-    dpi: float = 120,
-):
-    """A still of a Scene (or an Explorer, or a SceneView) as an `IPython.display.Image`.
-
-    The figure is drawn on its own Agg canvas, so it is a plain PNG in the notebook even under
-    `%matplotlib widget` — GitHub, nbviewer and a PDF show it. Pass `runs` (the scene's
-    `run()` result) to reuse trajectories already computed; `step` picks the step shown
-    (default: the last).
-    """
-    from IPython.display import Image
-
-    from lossviz.export import build_view
-
-    if runs is None:
-        view, _ = build_view(source, dpi=dpi, figsize=figsize, panels=panels)
-    else:
-        if not isinstance(source, Scene):
-            raise ValueError(f"runs= goes with a Scene, got {type(source).__name__}")
-        view = _scene_view(source, runs, dpi=dpi, figsize=figsize, panels=panels)
-    try:
-        view.show(view.steps if step is None else step)
-        return Image(data=png_bytes(view.figure), format="png")
-    finally:
-        view.figure.clear()
-
-
-def _scene_view(scene: Scene, runs: Mapping[str, Any], *, dpi: float, figsize, panels):
-    """A SceneView of already computed runs on an Agg figure (as lossviz.export.build_view)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from lossviz.export import DEFAULT_FIGSIZE, DEFAULT_FIGSIZE_NO_PANELS
-    from lossviz.view import SceneView, informative_panels
-
-    if panels is None:
-        panels = scene.panels
-    panels = informative_panels(runs) if panels is None else tuple(panels)
-    fig = Figure(figsize=figsize or (DEFAULT_FIGSIZE if panels else DEFAULT_FIGSIZE_NO_PANELS), dpi=dpi)
-    FigureCanvasAgg(fig)
-    return SceneView(scene.make_surface(), runs, colors=scene.colors(), panels=panels, fig=fig, title=scene.title,
-                     line_styles=scene.line_styles())
-
-
-# ------------------------------------------------------------------------------------------
-# the README's tables, generated from the registries
-
-
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
-
-
-def surface_table() -> str:
-    """Markdown table of `surfaces.SURFACES`: key, formula and what it teaches."""
-    import surfaces
-
-    rows = ["| surface | f(x, y) | what it shows |", "| --- | --- | --- |"]
-    for name, s in surfaces.SURFACES.items():
-        rows.append(f"| `{name}` | {_cell(s.formula)} | {_cell(s.description)} |")
-    return "\n".join(rows)
-
-
-def optimizer_table() -> str:
-    """Markdown table of `optimizers.OPTIMIZERS`: key, what it is and its keyword arguments."""
-    import optimizers
-
-    rows = ["| optimizer | what it is | keyword arguments (defaults) |", "| --- | --- | --- |"]
-    for name in optimizers.OPTIMIZERS:
-        args = ", ".join(f"`{k}={v!r}`" for k, v in optimizers.defaults(name).items())
-        rows.append(f"| `{name}` | {_cell(optimizers.TITLES.get(name, name))} | {args} |")
-    return "\n".join(rows)
-
-
-def notebook_table() -> str:
-    """Markdown table: lecture point → notebook → named scenes."""
-    rows = ["| lecture point | notebook | what you see | scenes |", "| --- | --- | --- | --- |"]
-    for nb in NOTEBOOKS:
-        scenes = ", ".join(f"`{s}`" for s in (*nb.scenes, *nb.sweeps)) or "—"
-        rows.append(f"| {nb.points or '—'} | [`{nb.notebook}`](notebooks/{nb.notebook}) | {_cell(nb.topic)} | {scenes} |")
-    return "\n".join(rows)
-
-
-def readme_tables() -> dict[str, str]:
-    """Name → generated Markdown, each placed in README.md between
-    `<!-- begin NAME -->` and `<!-- end NAME -->` (tests/test_readme.py checks they match)."""
-    return {"surfaces": surface_table(), "optimizers": optimizer_table(), "notebooks": notebook_table()}
-
-
-def update_readme(text: str) -> str:
-    """README text with every generated table replaced by the current one."""
-    import re
-
-    for name, table in readme_tables().items():
-        pattern = re.compile(rf"(<!-- begin {name} -->\n).*?(\n<!-- end {name} -->)", re.S)
-        if not pattern.search(text):
-            raise ValueError(f"README has no '<!-- begin {name} -->' … '<!-- end {name} -->' block")
-        text = pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
-    return text
+from lossviz.display import as_image, png_bytes, static_figure  # noqa: E402
 
 
 __all__ = [
@@ -501,7 +384,5 @@ __all__ = [
     "SweepSpec",
     "as_image",
     "png_bytes",
-    "readme_tables",
     "static_figure",
-    "update_readme",
 ]

@@ -99,8 +99,8 @@ def plot_lr_sweep(
     ax.grid(True, which="major", lw=0.4, alpha=0.5)
     if target is not None:
         artists.append(ax.axhline(target, **style.LIMIT_STYLE))
-        artists.append(ax.annotate(f"target: {target:g} × f(θ₀)", (0.99, target), xycoords=("axes fraction", "data"),
-                                   xytext=(0, 4), textcoords="offset points", ha="right", va="bottom", fontsize=style.FONT_SIZE))
+        artists.append(ax.annotate(f"target: {target:g} × f(θ₀)", (0.01, target), xycoords=("axes fraction", "data"),
+                                   xytext=(0, -4), textcoords="offset points", ha="left", va="top", fontsize=style.FONT_SIZE))
         lo, hi = ax.get_ylim()
         ax.set_ylim(min(lo, target / 3), hi)
     if limit is not None:
@@ -153,6 +153,11 @@ def plot_heatmap(ax: Axes, result: Any, *, norm: mcolors.Normalize | None = None
     ylabel, yv = _axis(result.names, result.values, 1)
     loss = np.ma.masked_where(result.diverged | ~np.isfinite(result.final_loss), result.final_loss)
     norm = norm or heatmap_norm([result])
+    steps = np.diff(yv)
+    uneven = len(yv) > 2 and (steps.min() <= 0 or steps.max() > 1.5 * steps.min())
+    labels = yv
+    if uneven:  # β = 0.9 … 0.999: one row per value, labelled with it
+        yv = np.arange(len(labels), dtype=float)
     hatch = Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="0.82", edgecolor="0.55", hatch="///", lw=0, zorder=0)
     ax.add_patch(hatch)
     mesh = ax.pcolormesh(_edges(lr, True), _edges(yv, False), loss.T, norm=norm, cmap=cmap, zorder=1)
@@ -164,6 +169,8 @@ def plot_heatmap(ax: Axes, result: Any, *, norm: mcolors.Normalize | None = None
     ax.set_xscale("log")
     ax.set_xlim(_edges(lr, True)[[0, -1]])
     ax.set_ylim(_edges(yv, False)[[0, -1]])
+    if uneven:
+        ax.set_yticks(yv, [f"{v:g}" for v in labels])
     ax.set_xlabel("learning rate η")
     ax.set_ylabel(ylabel)
     ax.set_title(f"{result.optimizer}: {FINAL_LOSS_LABEL}; hatched = diverged", fontsize=style.FONT_SIZE)
