@@ -556,7 +556,7 @@ def _series(kind: str, r: Run) -> list[np.ndarray]:
     raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
 
 
-PANELS = ("loss", "grad_norm", "effective_lr", "lr", "grad2", "abs_theta2", "step_length", "used_grad")
+PANELS = style.PANELS
 TWO_SERIES = ("effective_lr", "step_length")  # θ₁ thick, θ₂ thin
 FROM_ZERO = ("loss", "grad_norm", "lr", "used_grad")  # on a linear axis these start at 0
 

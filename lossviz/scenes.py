@@ -94,7 +94,7 @@ def _panels(value: Any) -> tuple[str, ...] | None:
     """A scene's panels: None (automatic) or a tuple of known panel names."""
     if value is None:
         return None
-    from lossviz.draw import PANELS
+    from lossviz.style import PANELS
 
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise ValueError(f"panels must be a list of panel names ({', '.join(PANELS)}) or omitted, got {value!r}")

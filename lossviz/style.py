@@ -125,6 +125,8 @@ PANEL_TITLES: dict[str, str] = {
     "used_grad": "‖ĝ‖, the gradient each step used",
 }
 
+PANELS = tuple(PANEL_TITLES)  # every side panel there is (lossviz.draw plots them)
+
 STEP_LABEL = "step t"
 X_LABEL = "θ₁"
 Y_LABEL = "θ₂"
