@@ -86,6 +86,13 @@ def _plain_value(where: str, value: Any) -> Any:
     raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {value!r}")
 
 
+def _column(traj: Trajectory, b: int, label: str) -> Trajectory:
+    """Run b of a batched Trajectory as a Trajectory of its own (B = 1)."""
+    one = slice(b, b + 1)
+    return Trajectory(theta=traj.theta[:, one], loss=traj.loss[:, one], grad=traj.grad[:, one], lr=traj.lr[:, one],
+                      m=traj.m[:, one], sigma=traj.sigma[:, one], diverged_at=traj.diverged_at[one], labels=(label,))
+
+
 _RUN_CACHE: "OrderedDict[tuple, dict[str, Trajectory]]" = OrderedDict()
 _RUN_CACHE_SIZE = 8
 
@@ -381,21 +388,35 @@ class Scene:
         return dict(out)
 
     def _run(self, surface: surfaces.Surface) -> dict[str, Trajectory]:
-        out = {}
+        """Every run; runs that differ only in a constant η (and have no noise) advance
+        together in one batched call — the same numbers, elementwise, at the cost of one."""
+        groups: dict[tuple, list[tuple[str, RunSpec]]] = {}
         for label, spec in zip(self.labels(), self.runs):
             start = spec.start if spec.start is not None else self.start
-            out[label] = optimizers.run(
+            noise = self.grad_noise if spec.grad_noise is None else spec.grad_noise
+            batch = self.batch_size if spec.batch_size is None else spec.batch_size
+            alone = isinstance(spec.lr, dict) or noise or batch is not None
+            key = (label,) if alone else (spec.optimizer, repr(sorted(spec.hyper.items())), start)
+            groups.setdefault(key, []).append((label, spec))
+        out: dict[str, Trajectory] = {}
+        for members in groups.values():
+            label, spec = members[0]
+            start = spec.start if spec.start is not None else self.start
+            lr = schedule_from_spec(spec.lr) if len(members) == 1 else np.array([float(s.lr) for _, s in members])
+            traj = optimizers.run(
                 surface,
                 spec.make_optimizer(),
-                lr=schedule_from_spec(spec.lr),
+                lr=lr,
                 steps=self.steps,
                 start=start,
                 grad_noise=self.grad_noise if spec.grad_noise is None else spec.grad_noise,
                 batch_size=self.batch_size if spec.batch_size is None else spec.batch_size,
                 seed=self.seed,
-                labels=(label,),
+                labels=tuple(lab for lab, _ in members),
             )
-        return out
+            for b, (lab, _) in enumerate(members):
+                out[lab] = traj if len(members) == 1 else _column(traj, b, lab)
+        return {label: out[label] for label in self.labels()}
 
     def colors(self) -> dict[str, str]:
         """Label → '#rrggbb', keyed by each run's optimizer (`lossviz.style.run_colors`): a
