@@ -163,6 +163,8 @@ LECTURE_SCENES: dict[str, Scene] = {
             RunSpec("adagrad", BOWL_ADAGRAD_LR, label=f"adagrad (torch sum) η={BOWL_ADAGRAD_LR:g}"),
         ],
         steps=BURST_STEPS,
+        frames=BURST_STEPS // 3,  # 3 steps a frame: the jump across (steps 162–165) gets frames of its own
+        fps=25,
         title="§7 The Adagrad burst: η/σ across crosses the stability limit, |θ₂| grows silently, then the path shoots off",
         panels=("abs_theta2", "effective_lr", "loss"),
     ),

@@ -303,11 +303,12 @@ class SceneView:
         if colors is not None:
             self.colors = dict(colors)
         given = colors if colors is not None else self._given_colors()
+        before = dict(self.paths.colors)
         relabel = self.paths.set_trajectories(self.trajectories, given)
         for c in self.curves.values():
             c.set_trajectories(self.trajectories, given)
         self.colors = dict(self.paths.colors)
-        if relabel:
+        if relabel or self.colors != before:
             self._make_legend()
             self.relayout()
         if self._blit_cid is not None:
@@ -324,7 +325,9 @@ class SceneView:
         if self.legend is not None:
             self.legend.remove()
             self.legend = None
-        handles = list(self.paths.lines.values())
+        # proxies at the full path width: a long path is drawn thin, its legend entry is not
+        handles = [Line2D([], [], color=line.get_color(), linestyle=line.get_linestyle(), lw=style.PATH_WIDTH, label=line.get_label())
+                   for line in self.paths.lines.values()]
         self._legend_rows = 0
         if handles:
             ncol = legend_columns([h.get_label() for h in handles], self.figure.get_size_inches()[0])
