@@ -360,15 +360,16 @@ def cmd_export(args) -> int:
     scene = scene_from_args(args)
     figsize = parse_point(args.figsize, "--figsize") if args.figsize else None
     panels = _panels(args.panels)
+    dpi = {} if args.dpi is None else {"dpi": args.dpi}  # default: lossviz.style (stills 120, GIF frames 96)
     with progress_bar("running", "step") as running:
         if args.command == "png":
-            path = export.save_png(scene, args.output, step=args.step, dpi=args.dpi, figsize=figsize, panels=panels, run_progress=running)
+            path = export.save_png(scene, args.output, step=args.step, figsize=figsize, panels=panels, run_progress=running, **dpi)
             print(f"wrote {path} ({_size(path)})")
             return 0
         save = export.save_gif if args.command == "gif" else export.save_mp4
         with progress_bar(f"{args.command.upper()} frames", "frame") as progress:
-            path = save(scene, args.output, fps=scene.fps, frames=scene.frames, dpi=args.dpi, figsize=figsize, panels=panels,
-                        progress=progress, run_progress=running)
+            path = save(scene, args.output, fps=scene.fps, frames=scene.frames, figsize=figsize, panels=panels,
+                        progress=progress, run_progress=running, **dpi)
     print(f"wrote {path} ({_size(path)})")
     return 0
 
@@ -500,9 +501,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (data-defined surfaces such as 'regression')")
         p.add_argument("--seed", type=_positive_int, help="random seed (noise, mini-batches)")
         p.add_argument("--title", help="figure title")
-        p.add_argument("--dpi", type=_float, default=100, help="resolution, 20..600 (default 100)")
-        p.add_argument("--figsize", metavar="W,H", help="figure size in inches (default 11,6; 6,5 with --panels none)")
-        p.add_argument("--panels", metavar="P,...", help="side panels: loss,grad_norm,effective_lr,lr (default all) or none")
+        p.add_argument("--dpi", type=_float, default=None, help="resolution, 20..600 (default 120 for png: 1600 px wide; 96 for gif/mp4: 1280 px)")
+        p.add_argument("--figsize", metavar="W,H", help="figure size in inches (default 13.33,7.5; 9,7.5 with --panels none)")
+        p.add_argument("--panels", metavar="P,...", help="side panels: loss,grad_norm,effective_lr,lr,grad2,abs_theta2,step_length,used_grad "
+                                                          "(default: the scene's, else those that carry information) or none")
         if name == "png":
             p.add_argument("--step", type=_positive_int, help="the step to show (default: the last)")
             p.set_defaults(frames=None, fps=None)

@@ -6,11 +6,14 @@ the steps of a run and re-running with a new η never rebuild the figure:
 
 * `draw_surface(ax, surface)` — filled contour of f on a cached grid (log-spaced levels when
   the surface asks for them), thin contour lines, minima (★) and saddles (✕).
-* `draw_paths(ax, trajectories)` — one line and one head per run, a red ✕ and
-  "diverged at step k" where a run diverged.
-* `draw_loss`, `draw_grad_norm`, `draw_effective_lr` (η/σ for θ₁ solid and θ₂ dashed),
-  `draw_schedule` (η_t) — step-indexed side panels: the whole curve drawn faintly, the part
-  up to the current step drawn boldly, and a cursor at the current step.
+* `draw_paths(ax, trajectories)` — one line and one head per run; a run that diverged
+  (overflow, or blew up uphill) gets a red ✕ and "diverged at step k", a run that left the
+  window downhill (escaped a saddle, slid off an unbounded surface) a grey ▶ and "left the
+  window at step k" (`run_exits` says which, for any front end).
+* `draw_loss`, `draw_grad_norm`, `draw_effective_lr` (η/σ per parameter, θ₁ thick, θ₂
+  thin), `draw_schedule` (η_t) and the panels of single lecture points (`PANELS`) —
+  step-indexed side panels: the curve up to the current step, a cursor at the current step
+  (and, when asked for with `future=True`, the rest of the curve drawn faintly).
 
 Each `draw_*` except `draw_surface` returns a small artist group with `.artists` (every
 artist it owns), `.animated` (the ones `show(k)` moves), `.show(k)` and
@@ -31,7 +34,7 @@ from matplotlib import colors as mcolors
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from lossviz import style
 
@@ -117,6 +120,11 @@ def draw_surface(
     """
     grid = surface_grid(surface, n, levels)
     norm = mcolors.BoundaryNorm(grid.levels, 256)  # every band its own colour, log levels too
+    if cmap == style.CONTOUR_CMAP:  # only the pale part of the map: a background, not a picture
+        from matplotlib import colormaps
+
+        lo, hi = style.CONTOUR_CMAP_RANGE
+        cmap = mcolors.ListedColormap(colormaps[cmap](np.linspace(lo, hi, 256)))
     artists: list[Artist] = []
     filled = ax.contourf(grid.X, grid.Y, grid.Z, levels=grid.levels, cmap=cmap, norm=norm, alpha=alpha, zorder=0)
     artists.append(filled)
@@ -125,13 +133,14 @@ def draw_surface(
     if markers:
         for points, look, label in ((surface.minima, style.MINIMUM_STYLE, "minimum"), (surface.saddles, style.SADDLE_STYLE, "saddle")):
             pts = np.asarray(points, dtype=float).reshape(-1, 2)
-            (mark,) = ax.plot(pts[:, 0], pts[:, 1], zorder=4, label=f"_{label}", **look)
+            (mark,) = ax.plot(pts[:, 0], pts[:, 1], zorder=style.MARKER_ZORDER, label=f"_{label}", clip_on=False, **look)
             artists.append(mark)
     (x0, x1), (y0, y1) = surface.bounds
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel(style.X_LABEL)
-    ax.set_ylabel(style.Y_LABEL)
+    xlabel, ylabel = style.axis_labels(surface.name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     return artists
 
 
@@ -170,6 +179,40 @@ def _finite(a: np.ndarray) -> np.ndarray:
     """The same values with ±inf replaced by NaN (a gap in the line, never a spike)."""
     a = np.asarray(a, dtype=float)
     return a if np.isfinite(a).all() else np.where(np.isfinite(a), a, np.nan)
+
+
+ENVELOPE_BUCKETS = 600  # a long curve is drawn through at most 4 points per bucket of steps
+
+
+def envelope(values: np.ndarray, buckets: int = ENVELOPE_BUCKETS) -> np.ndarray:
+    """The indices of a long series worth drawing: per bucket of consecutive steps its first,
+    last, lowest and highest point (per column of a 2-D series), so that every bounce keeps
+    its full height while a 10,000-step line costs what 2,400 points cost."""
+    v = np.asarray(values, dtype=float)
+    v = v.reshape(len(v), -1)
+    n = len(v)
+    if n <= 4 * buckets:
+        return np.arange(n)
+    edges = np.linspace(0, n, buckets + 1).astype(int)
+    keep = [edges[:-1], edges[1:] - 1]
+    filled = np.where(np.isfinite(v), v, np.nan)
+    for j in range(v.shape[1]):
+        col = filled[:, j]
+        for pick in (np.fmin, np.fmax):
+            # the index of each bucket's extreme: reduceat finds the value, the first match its index
+            ext = pick.reduceat(col, edges[:-1])
+            hit = np.flatnonzero(col == np.repeat(ext, np.diff(edges)))
+            bucket = np.searchsorted(edges, hit, side="right") - 1
+            first = np.unique(bucket, return_index=True)[1]
+            keep.append(hit[first])
+    return np.unique(np.concatenate(keep))
+
+
+def _upto(idx: np.ndarray, k: int) -> np.ndarray:
+    """The envelope indices up to step k, ending exactly on k."""
+    m = int(np.searchsorted(idx, k, side="right"))
+    head = idx[:m]
+    return head if m and head[-1] == k else np.append(head, k)
 
 
 def _steps_of(runs: Sequence[Run]) -> int:
@@ -221,18 +264,50 @@ def mark_point(path: np.ndarray, xlim, ylim) -> tuple[float, float]:
     return float(ax_ + s * (bx - ax_)), float(ay + s * (by - ay))
 
 
+def run_exits(traj, bounds) -> list[tuple[str, int]]:
+    """How each of a Trajectory's B runs ends, relative to the window `bounds`
+    ((x0, x1), (y0, y1)): ("diverged", k) when it overflowed or left the escape radius with
+    its loss not below where it started (an instability), ("escaped", k) when it left the
+    window — or the escape radius — going downhill (off a saddle, down an unbounded
+    surface), ("", -1) when it ends inside the window. k is the step it diverged at, or the
+    first step outside the window for good."""
+    (x0, x1), (y0, y1) = (sorted(pair) for pair in bounds)
+    out = []
+    for b in range(traj.theta.shape[1]):
+        theta = np.asarray(traj.theta[:, b, :], dtype=float)
+        loss = np.asarray(traj.loss[:, b], dtype=float)
+        last = int(traj.last()[b])
+        div = int(traj.diverged_at[b])
+        end = loss[last] if last >= 0 else np.nan
+        downhill = bool(np.isfinite(end) and end < loss[0])
+        if div >= 0 and not downhill:
+            out.append(("diverged", div))
+            continue
+        pts = theta[: last + 1]
+        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+        if div < 0 and (len(inside) == 0 or inside[-1]):
+            out.append(("", -1))
+            continue
+        k = int(np.flatnonzero(inside)[-1]) + 1 if inside.any() else 0
+        out.append(("escaped", k))
+    return out
+
+
 class PathArtists(_Group):
-    """Line + head per run, plus a red ✕ and "diverged at step k" for a diverged run.
+    """Line + head per run, plus a mark and a note where a run diverged (red ✕) or left the
+    window downhill (grey ▶) — see `run_exits`.
 
     `show(k)` puts exactly θ[0..k] (k clamped to the run's steps) into each line; rows after a
-    divergence are NaN, so the line simply ends at the last finite point, where the ✕ sits
+    divergence are NaN, so the line simply ends at the last finite point, where the mark sits
     (moved onto the window's edge when that point lies outside the axes).
     """
 
-    def __init__(self, ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None):
+    def __init__(self, ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None,
+                 line_styles: Mapping[str, object] | None = None):
         self.ax = ax
         self.artists = []
         self.lines: dict[str, Line2D] = {}
+        self.line_styles = dict(line_styles or {})
         self._build(runs_of(trajectories), colors)
 
     # -- building
@@ -242,15 +317,18 @@ class PathArtists(_Group):
         colors = style.colors_for([r.key for r in runs], colors)
         self.lines, self.heads, self.starts, self.marks, self.notes = {}, [], [], [], []
         ax = self.ax
-        for r in runs:
+        for i, r in enumerate(runs):
             c = colors[r.key]
-            (line,) = ax.plot([], [], "-", lw=style.PATH_WIDTH, color=c, label=r.key, zorder=5, solid_capstyle="round")
-            (start,) = ax.plot([], [], "o", ms=5, mfc="white", mec=c, mew=1.5, zorder=5, label="_start")
-            (head,) = ax.plot([], [], "o", ms=style.HEAD_SIZE, color=c, mec="white", mew=1.0, zorder=6, label="_head")
-            (mark,) = ax.plot([], [], "x", ms=13, mew=3.0, color=style.DIVERGED_COLOR, zorder=7, label="_diverged", visible=False, clip_on=False)
+            # the first run on top: a scene lists its reference run first (full batch, the
+            # run stuck on the stable manifold), and later runs wander off from under it
+            (line,) = ax.plot([], [], lw=style.PATH_WIDTH, color=c, label=r.key, zorder=5 + 0.5 * (len(runs) - i) / len(runs), solid_capstyle="round",
+                              linestyle=self.line_styles.get(r.key, "solid"))
+            (start,) = ax.plot([], [], "o", ms=8, mfc="white", mec=c, mew=2.0, zorder=6, label="_start")
+            (head,) = ax.plot([], [], "o", ms=style.HEAD_SIZE, color=c, mec="white", mew=1.2, zorder=7, label="_head")
+            (mark,) = ax.plot([], [], zorder=9, label="_exit", visible=False, clip_on=False, **style.DIVERGED_MARK)
             note = ax.annotate(
-                "", (0, 0), xytext=(0, 0), textcoords="offset points", fontsize=8, color=style.DIVERGED_COLOR,
-                fontweight="bold", zorder=8, visible=False, annotation_clip=False,
+                "", (0, 0), xytext=(0, 0), textcoords="offset points", fontsize=style.SMALL_SIZE, color=style.DIVERGED_COLOR,
+                fontweight="bold", zorder=9, visible=False, annotation_clip=False,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=style.DIVERGED_COLOR, lw=0.8, alpha=0.85),
             )
             self.lines[r.key] = line
@@ -265,24 +343,39 @@ class PathArtists(_Group):
     def _load(self) -> None:
         """Per-run data that show(k) only slices."""
         (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
-        self._theta, self._last, self._div = [], [], []
-        for r, start, mark, note in zip(self.runs, self.starts, self.marks, self.notes):
+        self._theta, self._idx, self._last, self._exit = [], [], [], []
+        stacked = 0  # notes of several exits are stacked, so that they never overlap
+        for r, line, start, mark, note in zip(self.runs, self.lines.values(), self.starts, self.marks, self.notes):
             theta = np.asarray(r.traj.theta[:, r.b, :], dtype=float)
             last = int(r.traj.last()[r.b])
-            div = int(r.traj.diverged_at[r.b])
+            kind, k = run_exits(_one(r), ((x0, x1), (y0, y1)))[0]
             self._theta.append(theta)
+            self._idx.append(envelope(theta))
             self._last.append(last)
-            self._div.append(div)
+            self._exit.append(k if kind else -1)
+            # a long path is drawn thin, so that its bounces stay lines, not a filled block
+            dense = last > style.DENSE_STEPS
+            line.set_linewidth(style.DENSE_PATH_WIDTH if dense else style.PATH_WIDTH)
+            line.set_alpha(style.DENSE_PATH_ALPHA if dense else None)
             start.set_data(theta[:1, 0], theta[:1, 1])
-            if div >= 0:
+            if kind:
                 px, py = mark_point(theta[: max(last, 0) + 1], (x0, x1), (y0, y1))
+                look = style.DIVERGED_MARK if kind == "diverged" else style.ESCAPED_MARK
+                color = style.DIVERGED_COLOR if kind == "diverged" else style.ESCAPED_COLOR
+                mark.set_marker(look["marker"])
+                mark.set_markersize(look["markersize"])
+                mark.set_color(look["color"])
                 mark.set_data([px], [py])
                 right, top = px > (x0 + x1) / 2, py > (y0 + y1) / 2
                 note.xy = (px, py)
-                note.set_position((-8 if right else 8, -10 if top else 8))
+                dy = 14 + 2.2 * style.SMALL_SIZE * stacked
+                note.set_position((-12 if right else 12, -dy if top else dy))
+                stacked += 1
                 note.set_horizontalalignment("right" if right else "left")
                 note.set_verticalalignment("top" if top else "bottom")
-                note.set_text(f"diverged at step {div}")
+                note.set_color(color)
+                note.get_bbox_patch().set_edgecolor(color)
+                note.set_text(f"diverged at step {k}" if kind == "diverged" else f"left the window at step {k}")
 
     # -- public
     def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> bool:
@@ -300,6 +393,7 @@ class PathArtists(_Group):
             self.lines = {}
             for r, line in zip(runs, lines):
                 line.set_label(r.key)
+                line.set_linestyle(self.line_styles.get(r.key, "solid"))
                 self.lines[r.key] = line
         new_colors = style.colors_for([r.key for r in runs], colors)
         for r, line, head, start in zip(runs, lines, self.heads, self.starts):
@@ -315,15 +409,16 @@ class PathArtists(_Group):
     def show(self, k: int) -> list[Artist]:
         """Every line to θ[0..k] (k clamped per run); returns the artists that moved."""
         k = max(int(k), 0)
-        for theta, last, div, line, head, mark, note in zip(
-            self._theta, self._last, self._div, self.lines.values(), self.heads, self.marks, self.notes
+        for theta, idx, last, gone_at, line, head, mark, note in zip(
+            self._theta, self._idx, self._last, self._exit, self.lines.values(), self.heads, self.marks, self.notes
         ):
             kk = min(k, len(theta) - 1)
-            line.set_data(theta[: kk + 1, 0], theta[: kk + 1, 1])
+            shown = theta[_upto(idx, kk)]
+            line.set_data(shown[:, 0], shown[:, 1])
             h = min(kk, last)
             if h >= 0:
                 head.set_data(theta[h : h + 1, 0], theta[h : h + 1, 1])
-            gone = 0 <= div <= kk
+            gone = 0 <= gone_at <= kk
             mark.set_visible(gone)
             note.set_visible(gone)
         return self.animated
@@ -333,9 +428,23 @@ class PathArtists(_Group):
         return [*self.lines.values(), *self.heads, *self.marks, *self.notes]
 
 
-def draw_paths(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> PathArtists:
-    """Line + head per run (all steps shown until `show(k)` is called)."""
-    paths = PathArtists(ax, trajectories, colors)
+def _one(r: Run):
+    """Run r's trajectory cut to its own batch column (B = 1), for `run_exits`."""
+    if r.traj.theta.shape[1] == 1:
+        return r.traj
+    from types import SimpleNamespace
+
+    b = r.b
+    return SimpleNamespace(theta=r.traj.theta[:, b : b + 1], loss=r.traj.loss[:, b : b + 1],
+                           diverged_at=r.traj.diverged_at[b : b + 1],
+                           last=lambda: r.traj.last()[b : b + 1])
+
+
+def draw_paths(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None,
+               line_styles: Mapping[str, object] | None = None) -> PathArtists:
+    """Line + head per run (all steps shown until `show(k)` is called); `line_styles`: run
+    label → "solid" or a dash tuple (`Scene.line_styles()`)."""
+    paths = PathArtists(ax, trajectories, colors, line_styles)
     paths.show(_steps_of(paths.runs))
     return paths
 
@@ -422,7 +531,7 @@ def _linthresh(series: Sequence[np.ndarray]) -> float:
     return float(10 ** np.floor(np.log10(t)))
 
 
-# what each panel plots: (series per run, first x, dashed second series?)
+# what each panel plots, per run: one series, or two (θ₁ and θ₂)
 def _series(kind: str, r: Run) -> list[np.ndarray]:
     traj, b = r.traj, r.b
     with np.errstate(all="ignore"):
@@ -435,15 +544,31 @@ def _series(kind: str, r: Run) -> list[np.ndarray]:
             return [_finite(eff[:, 0]), _finite(eff[:, 1])]
         if kind == "lr":
             return [_finite(traj.lr[:, b])]
+        if kind == "grad2":  # linear: the sign flips are the point
+            return [_finite(traj.grad[:, b, 1])]
+        if kind == "abs_theta2":
+            return [_finite(np.abs(traj.theta[:, b, 1]))]
+        if kind == "step_length":
+            step = np.abs(np.diff(traj.theta[:, b, :], axis=0)) / traj.lr[:, b, None]
+            return [_finite(step[:, 0]), _finite(step[:, 1])]
+        if kind == "used_grad":
+            return [_finite(np.hypot(traj.m[:, b, 0], traj.m[:, b, 1]))]
     raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
 
 
-PANELS = ("loss", "grad_norm", "effective_lr", "lr")
+PANELS = style.PANELS
+TWO_SERIES = ("effective_lr", "step_length")  # θ₁ thick, θ₂ thin
+FROM_ZERO = ("loss", "grad_norm", "lr", "used_grad")  # on a linear axis these start at 0
 
 
 class CurveArtists(_Group):
-    """One step-indexed side panel: per run (and per parameter for η/σ) a faint full curve, a
-    bold part revealed up to the current step, and one vertical cursor at the step."""
+    """One step-indexed side panel: per run (and per parameter for η/σ and the step length)
+    the curve revealed up to the current step, and one vertical cursor at the step.
+
+    With `future=True` the whole curve is also drawn faintly behind (an interactive view may
+    want it; exports do not, so that a GIF does not give its ending away). `limit`: a
+    horizontal line with a label, e.g. (2/λ_max, "stability limit 2/λ") on the η/σ panel.
+    """
 
     def __init__(
         self,
@@ -453,16 +578,21 @@ class CurveArtists(_Group):
         colors: Mapping[str, str] | None = None,
         *,
         scale: str | None = None,
+        line_styles: Mapping[str, object] | None = None,
+        future: bool = False,
+        limit: tuple[float, str] | None = None,
     ):
         if kind not in PANELS:
             raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
         self.ax, self.kind, self.fixed_scale = ax, kind, scale
+        self.line_styles = dict(line_styles or {})
+        self.future = bool(future)
+        self.limit = limit
         self.artists = []
         self.scale = None
-        ax.set_title(style.PANEL_TITLES[kind], fontsize=9, loc="left", y=1.0)  # a fixed y skips the costly auto-placement
-        ax.set_ylabel(style.PANEL_YLABELS[kind])
-        ax.tick_params(labelsize=8)
-        ax.grid(True, which="major", lw=0.4, alpha=0.4)
+        ax.set_title(style.PANEL_TITLES[kind], fontsize=style.FONT_SIZE, loc="left", y=1.0)  # a fixed y skips the costly auto-placement
+        ax.tick_params(labelsize=style.FONT_SIZE)
+        ax.grid(True, which="major", lw=0.5, alpha=0.4)
         self._build(runs_of(trajectories), colors)
 
     def _build(self, runs: list[Run], colors) -> None:
@@ -473,36 +603,49 @@ class CurveArtists(_Group):
         self.bold: list[Line2D] = []
         for r in runs:
             c = self.colors[r.key]
-            n = 2 if self.kind == "effective_lr" else 1
+            ls = self.line_styles.get(r.key, "solid")
+            n = 2 if self.kind in TWO_SERIES else 1
             for j in range(n):
-                ls = "-" if j == 0 else "--"
-                (f,) = self.ax.plot([], [], ls, color=c, lw=1.0, alpha=style.FAINT_ALPHA, label="_full")
-                (bl,) = self.ax.plot([], [], ls, color=c, lw=1.5, label=r.key if j == 0 else "_" + r.key)
+                lw = 2.2 if j == 0 else 1.1
+                (f,) = self.ax.plot([], [], color=c, lw=1.0, alpha=0.22, label="_full", linestyle=ls, visible=self.future)
+                (bl,) = self.ax.plot([], [], color=c, lw=lw, label=r.key if j == 0 else "_" + r.key, linestyle=ls)
                 self.faint.append(f)
                 self.bold.append(bl)
         self.cursor = self.ax.axvline(0, **style.CURSOR_STYLE)
-        self.artists = [*self.faint, *self.bold, self.cursor]
+        extra: list[Artist] = []
+        if self.limit is not None:
+            value, text = self.limit
+            extra.append(self.ax.axhline(value, zorder=1, **style.LIMIT_STYLE))
+            extra.append(self.ax.annotate(text, (0.01, value), xycoords=("axes fraction", "data"), xytext=(0, 3),
+                                          textcoords="offset points", fontsize=style.SMALL_SIZE, color="0.2", va="bottom"))
+        self.artists = [*self.faint, *self.bold, self.cursor, *extra]
         self._load()
 
     def _load(self) -> None:
         ax = self.ax
-        self._data: list[tuple[np.ndarray, np.ndarray]] = []
+        self._data: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         series_all, reference = [], []
         i = 0
         for r in self.runs:
             div = int(r.traj.diverged_at[r.b])
             for y in _series(self.kind, r):
                 x = np.arange(len(y), dtype=float)
-                self.faint[i].set_data(x, y)
-                self._data.append((x, y))
+                idx = envelope(y)
+                self.faint[i].set_data(x[idx], y[idx])
+                self._data.append((x, y, idx))
                 series_all.append(y)
                 reference.append(y if div < 0 else y[:1])
                 i += 1
+        if self.limit is not None:
+            series_all.append(np.array([self.limit[0]]))
+            reference.append(np.array([self.limit[0]]))
         T = _steps_of(self.runs)
         ax.set_xlim(0, max(T, 1))
-        scale = self.fixed_scale or choose_scale(
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(_step_label))
+        scale = self.fixed_scale or ("linear" if self.kind in ("grad2", "lr") else None) or choose_scale(
             np.concatenate([np.ravel(s) for s in series_all]) if series_all else np.empty(0),
-            prefer_linear=self.kind == "lr",
+            prefer_linear=self.kind in ("lr", "loss", "grad_norm"),
         )
         if scale != self.scale:
             if scale == "symlog":
@@ -512,11 +655,23 @@ class CurveArtists(_Group):
             self.scale = scale
         elif scale == "symlog":
             ax.set_yscale("symlog", linthresh=_linthresh(series_all))
-        ax.set_ylim(*value_limits(series_all, scale, reference, include_zero=self.kind == "lr"))
+        ax.set_ylim(*value_limits(series_all, scale, reference, include_zero=self.kind in FROM_ZERO))
         if scale == "log":  # label the decades only: minor labels crowd a small panel
             ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.yaxis.set_major_locator(LogLocator(numticks=4))
         elif scale == "linear":  # "1e-07", not an offset text that lands on the panel title
             ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+        else:  # symlog: a few decades, never a crowd of overlapping labels
+            ax.yaxis.set_major_locator(FixedLocator(_spaced(ax, _symlog_ticks(ax.get_ylim(), ax.yaxis.get_transform().linthresh))))
+            ax.yaxis.set_major_formatter(FuncFormatter(_symlog_label))
+            ax.yaxis.set_minor_locator(NullLocator())
+
+    def set_limit(self, limit: tuple[float, str] | None) -> None:
+        """Another horizontal limit line (another surface's 2/λ_max), or none."""
+        if limit != self.limit:
+            self.limit = limit
+            self._build(self.runs, self.colors)
 
     def set_trajectories(self, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None) -> bool:
         runs = runs_of(trajectories)
@@ -528,7 +683,7 @@ class CurveArtists(_Group):
         if new != self.colors:
             i = 0
             for r in runs:
-                n = 2 if self.kind == "effective_lr" else 1
+                n = 2 if self.kind in TWO_SERIES else 1
                 for _ in range(n):
                     self.faint[i].set_color(new[r.key])
                     self.bold[i].set_color(new[r.key])
@@ -539,8 +694,9 @@ class CurveArtists(_Group):
 
     def show(self, k: int) -> list[Artist]:
         k = max(int(k), 0)
-        for (x, y), line in zip(self._data, self.bold):
-            line.set_data(x[: k + 1], y[: k + 1])
+        for (x, y, idx), line in zip(self._data, self.bold):
+            shown = _upto(idx, min(k, len(x) - 1)) if len(x) else idx
+            line.set_data(x[shown], y[shown])
         self.cursor.set_xdata([k, k])
         return self.animated
 
@@ -549,30 +705,82 @@ class CurveArtists(_Group):
         return [*self.bold, self.cursor]
 
 
-def _draw_panel(kind, ax, trajectories, colors, scale=None) -> CurveArtists:
-    curves = CurveArtists(ax, kind, trajectories, colors, scale=scale)
+def _step_label(value: float, pos=None) -> str:
+    """Step ticks that fit a panel: 2000, 40k, 100k."""
+    return f"{value / 1000:g}k" if abs(value) >= 10_000 else f"{value:g}"
+
+
+def _symlog_ticks(limits, linthresh: float, per_side: int = 2) -> list[float]:
+    """0 and at most `per_side` powers of ten on each side of a symlog axis, spread over
+    the decades the axis spans."""
+    lo, hi = sorted(limits)
+    ticks = [0.0] if lo <= 0 <= hi else []
+    for sign, end in ((1, hi), (-1, -lo)):
+        if end <= linthresh:
+            continue
+        first, last = int(np.ceil(np.log10(linthresh))), int(np.floor(np.log10(end)))
+        exps = sorted({int(round(e)) for e in np.linspace(first, last, min(per_side, last - first + 1))}) if last >= first else []
+        ticks += [sign * 10.0**e for e in exps]
+    return sorted(ticks)
+
+
+def _spaced(ax: Axes, ticks: list[float]) -> list[float]:
+    """The ticks whose labels do not touch at the axes' present height: 0 and the ends of the
+    axis first, then the others where they fit."""
+    transform = ax.yaxis.get_transform()
+    lo, hi = sorted(ax.get_ylim())
+    t_lo, t_hi = transform.transform([lo, hi])
+    height_pt = ax.get_position().height * ax.figure.get_size_inches()[1] * 72
+    at = {t: (transform.transform([t])[0] - t_lo) / ((t_hi - t_lo) or 1.0) * height_pt for t in ticks}
+    order = sorted(ticks, key=lambda t: (t != 0, -abs(t)))
+    kept: list[float] = []
+    for t in order:
+        if all(abs(at[t] - at[k]) >= 1.6 * style.FONT_SIZE for k in kept):
+            kept.append(t)
+    return sorted(kept)
+
+
+def _symlog_label(value: float, pos=None) -> str:
+    """Tick labels of a symlog axis: 0, ±10^k only (the locator puts nothing else there)."""
+    if value == 0:
+        return "0"
+    exponent = int(np.round(np.log10(abs(value))))
+    return ("−" if value < 0 else "") + f"$10^{{{exponent}}}$"
+
+
+def _draw_panel(kind, ax, trajectories, colors, scale=None, **options) -> CurveArtists:
+    curves = CurveArtists(ax, kind, trajectories, colors, scale=scale, **options)
     curves.show(_steps_of(curves.runs))
     return curves
 
 
-def draw_loss(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """f(θ_t) against t: log y, or symlog when a loss is ≤ 0 (saddles)."""
-    return _draw_panel("loss", ax, trajectories, colors, scale)
+def draw_loss(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """f(θ_t) against t: from 0 on a linear axis unless it spans three decades (then log),
+    symlog when a loss is ≤ 0 (saddles)."""
+    return _draw_panel("loss", ax, trajectories, colors, scale, **options)
 
 
-def draw_grad_norm(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """‖∇f(θ_t)‖ against t, log y."""
-    return _draw_panel("grad_norm", ax, trajectories, colors, scale)
+def draw_grad_norm(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """‖∇f(θ_t)‖ against t: from 0 on a linear axis unless it spans three decades (then log)."""
+    return _draw_panel("grad_norm", ax, trajectories, colors, scale, **options)
 
 
-def draw_effective_lr(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """η_t/σ_t per parameter against t: θ₁ solid, θ₂ dashed, log y (lecture §3, §7)."""
-    return _draw_panel("effective_lr", ax, trajectories, colors, scale)
+def draw_effective_lr(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """η_t/σ_t per parameter against t: θ₁ thick, θ₂ thin, log y (lecture §3, §7)."""
+    return _draw_panel("effective_lr", ax, trajectories, colors, scale, **options)
 
 
-def draw_schedule(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None) -> CurveArtists:
-    """η_t against t (linear y unless it spans more than three decades)."""
-    return _draw_panel("lr", ax, trajectories, colors, scale)
+def draw_schedule(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+    """η_t against t, on a linear axis from 0 (a warm-up and a decay read as the lines they are)."""
+    return _draw_panel("lr", ax, trajectories, colors, scale, **options)
+
+
+def _drawer(kind: str):
+    def draw(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None, *, scale: str | None = None, **options) -> CurveArtists:
+        return _draw_panel(kind, ax, trajectories, colors, scale, **options)
+
+    draw.__doc__ = f"The {style.PANEL_TITLES[kind]!r} panel against t."
+    return draw
 
 
 PANEL_DRAWERS = {
@@ -580,6 +788,7 @@ PANEL_DRAWERS = {
     "grad_norm": draw_grad_norm,
     "effective_lr": draw_effective_lr,
     "lr": draw_schedule,
+    **{kind: _drawer(kind) for kind in ("grad2", "abs_theta2", "step_length", "used_grad")},
 }
 
 

@@ -25,8 +25,11 @@ from lossviz.files import atomic_path, atomic_write_text, check_output  # noqa: 
 from lossviz.limits import DPI_RANGE, FIGSIZE_RANGE, FPS_RANGE, FRAMES_RANGE, MAX_PIXEL_FRAMES, MAX_PIXELS
 from optimizers.base import check_int, check_number
 
-DEFAULT_FIGSIZE = (11.0, 6.0)
-DEFAULT_FIGSIZE_NO_PANELS = (6.0, 5.0)
+from lossviz import style  # noqa: E402  (sizes, dpi and the last frame's hold live there)
+
+DEFAULT_FIGSIZE = style.FIGSIZE
+DEFAULT_FIGSIZE_NO_PANELS = style.FIGSIZE_NO_PANELS
+LOG_FRAMES_FROM = 500  # steps per frame from which frames are log-spaced
 PALETTE_SAMPLES = 6  # frames that choose the shared GIF palette
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
@@ -85,15 +88,16 @@ def check_pixels(figsize: Any, dpi: float, panels: Any, frames: int = 1) -> None
 def frame_indices(steps: int, frames: int) -> np.ndarray:
     """Which steps become frames: at most `frames` unique, increasing steps from 0 to `steps`.
 
-    Every step when steps + 1 ≤ frames; log-spaced for long runs (steps ≥ 10 × frames: the
-    first steps, where most happens, get most frames; a 100,000-step run still ends on its
-    last step); evenly spaced otherwise.
+    Every step when steps + 1 ≤ frames; log-spaced for very long runs (steps ≥ 500 × frames:
+    the first steps, where most happens, get most frames; a 100,000-step run still ends on its
+    last step); evenly spaced otherwise (the side panels' step axis is linear, so a 10,000-step
+    scene in 60 frames fills its panels evenly).
     """
     steps = check_int("steps", steps, low=0, high=10**9)
     frames = check_frames(frames)
     if steps + 1 <= frames:
         return np.arange(steps + 1)
-    if steps >= 10 * frames:
+    if steps >= LOG_FRAMES_FROM * frames:
         # geometric steps on (t + 1), re-aimed after each pick so that every index is new and
         # exactly `frames` indices end on `steps`
         out = [0]
@@ -135,24 +139,31 @@ def _source(obj: Any, run_progress: Progress | None = None) -> tuple[Any, dict, 
     raise ValueError(f"expected a Scene, an Explorer or a SceneView to export, got {type(obj).__name__}")
 
 
-def build_view(source: Any, *, dpi: float = 100, figsize=None, panels=None, run_progress: Progress | None = None):
+def build_view(source: Any, *, dpi: float = style.STILL_DPI, figsize=None, panels=None, future: bool = False,
+               run_progress: Progress | None = None):
     """A fresh SceneView on an Agg figure for `source` (never the Explorer's live figure).
 
+    panels: None takes the scene's `panels`, else `lossviz.view.informative_panels`.
+    future: draw the panels' whole curves faintly (exports leave them out by default).
     Returns (view, scene or None)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from lossviz.view import DEFAULT_PANELS, SceneView
+    from lossviz.view import SceneView, informative_panels
 
     dpi = check_dpi(dpi)
-    panels = DEFAULT_PANELS if panels is None else tuple(panels)
+    surface, trajectories, colors, title, scene = _source(source, run_progress)
+    if panels is None:
+        panels = getattr(scene, "panels", None)
+    panels = informative_panels(trajectories) if panels is None else tuple(panels)
     if figsize is None:
         figsize = DEFAULT_FIGSIZE if panels else DEFAULT_FIGSIZE_NO_PANELS
     figsize = check_figsize(figsize)
-    surface, trajectories, colors, title, scene = _source(source, run_progress)
+    line_styles = scene.line_styles() if scene is not None and hasattr(scene, "line_styles") else None
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
-    view = SceneView(surface, trajectories, colors=colors, panels=panels, fig=fig, title=title)
+    view = SceneView(surface, trajectories, colors=colors, panels=panels, fig=fig, title=title,
+                     line_styles=line_styles, future=future)
     return view, scene
 
 
@@ -308,7 +319,7 @@ def save_gif(
     path: str | os.PathLike,
     fps: int | None = None,
     frames: int | None = None,
-    dpi: float = 100,
+    dpi: float = style.GIF_DPI,
     figsize=None,
     *,
     panels: Sequence[str] | None = None,
@@ -323,12 +334,14 @@ def save_gif(
         hundredths of a second, so 1000/fps is rounded to 10 ms.
       frames: at most this many frames, 2…2000 (default: the scene's); long runs are shown
         on log-spaced steps (`frame_indices`).
-      dpi: 20…600. figsize: (width, height) in inches (default 11 × 6, or 6 × 5 without
-        panels). panels: side panels to draw (default all four; () for the contour alone).
+      dpi: 20…600 (default 96: 1280 px wide). figsize: (width, height) in inches (default
+        `style.FIGSIZE`). panels: side panels to draw (default: the scene's, else those that
+        carry information; () for the contour alone).
       progress: called as progress(done, total) after each rendered frame.
       run_progress: called as run_progress(steps done, steps) while a Scene is run.
+
+    The last frame stays on screen for `style.GIF_HOLD_SECONDS` before the loop restarts.
     """
-    from PIL import Image
 
     target = check_output(path, (".gif",))
     view, fps, indices = _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progress)
@@ -340,13 +353,19 @@ def save_gif(
                 format="GIF",
                 save_all=True,
                 append_images=images,
-                duration=int(round(1000 / fps)),
+                duration=gif_durations(len(indices), fps),
                 loop=0,
                 optimize=True,
             )
     finally:
         view.figure.clear()
     return target
+
+
+def gif_durations(n: int, fps: int) -> list[int]:
+    """Milliseconds per frame: 1000/fps each, the last one held `style.GIF_HOLD_SECONDS`."""
+    frame = int(round(1000 / fps))
+    return [frame] * (n - 1) + [max(frame, int(round(1000 * style.GIF_HOLD_SECONDS)))]
 
 
 def save_mp4(
@@ -401,7 +420,7 @@ def save_png(
     scene_or_explorer: Any,
     path: str | os.PathLike,
     step: int | None = None,
-    dpi: float = 100,
+    dpi: float = style.STILL_DPI,
     figsize=None,
     *,
     panels: Sequence[str] | None = None,

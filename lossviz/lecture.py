@@ -6,18 +6,18 @@ phenomenon on the very same scene, so a notebook and its test cannot drift apart
     from lossviz import SCENES
     runs = SCENES["p07_adagrad_burst"].run()      # label → Trajectory
 
-The bowl's settings are the ones its docstring (surfaces/bowl.py) derives: eigenvalues 1 and
-1000 at the minimum, GD stable for η < 2e-3; η = 1e-2 zig-zags, η = 1e-7 crawls, Adagrad's
-mean form at η = 0.07 bursts near step 164.
+The bowl's settings are the ones its docstring (surfaces/bowl.py) derives: eigenvalues 1e-3
+and 1000 at the minimum (κ = 10⁶), GD stable for η < 2e-3; η = 1e-2 zig-zags, every stable η
+crawls, Adagrad's mean form at η = 0.07 bursts near step 162.
 
-Also here: `NOTEBOOKS` (lecture point → notebook → scenes), `SWEEPS` (the "which η works?"
-grids of notebook 09), `static_figure` (a PNG of a scene for places where widgets do not
-render) and `readme_tables` (the README's tables, generated from the registries).
+Also here: `NOTEBOOKS` (lecture point → notebook → scenes and sweeps) and `SWEEPS` (the
+"which η works?" grids). This module is data only: figures for notebooks are drawn by
+`lossviz.display`, the README's tables by `tools/readme.py`, the gallery by
+`tools/make_gallery.py`.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -29,10 +29,16 @@ from lossviz.scenes import SCENES, RunSpec, Scene
 # the numbers of the lecture
 
 BOWL_ZIGZAG_LR = 1e-2  # §1, §2: above 2/λ_max = 2e-3, so GD zig-zags for good
-BOWL_CRAWL_LR = 1e-7  # §2: far below it, so GD crawls along the floor
+BOWL_STABLE_LR = 1.9e-3  # §3: GD's best stable η, just below 2/λ_max
+BOWL_CRAWL_LRS = (1e-3, 1e-7)  # §2: the largest stable η of the decade grid, and the lecture's
 BOWL_CRAWL_STEPS = 100_000
-BOWL_ADAGRAD_LR = 0.07  # §3, §4, §7: Adagrad's mean form bursts near step 164
+BOWL_ADAGRAD_LR = 0.07  # §3, §4, §7: Adagrad's mean form bursts near step 160
 BURST_STEPS = 450
+SCHEDULE_LR = 0.2  # §8: the peak η of every schedule
+SCHEDULE_STEPS = 10_000
+WARMUP_STEPS = 500  # §8: 5 % of the run
+ADAM_SCENE_LRS = {"momentum": 2e-3, "rmsprop": 0.0316, "adam": 0.075}  # §6: best η of the "which_lr" sweep (momentum: its best that stays in the window)
+TARGET = 1e-3  # §2, §8: "reaching the minimum" = the loss below 1e-3 of its start
 ROSENBROCK_RMSPROP_LR = 0.01  # §5
 RMSPROP_ALPHAS = (0.1, 0.5, 0.9, 0.99)  # §5: small α → large α
 REGRESSION_LR = 0.05  # §9: below 2/λ_max ≈ 0.26 of the regression bowl
@@ -63,7 +69,12 @@ def _saddle_scene(surface: str, start: tuple[float, float], offset: tuple[float,
         ],
         steps=steps,
         title=title,
+        panels=("loss", "grad_norm"),
     )
+
+
+def _cosine(lr: float, steps: int) -> dict:
+    return {"name": "cosine_annealing", "lr_max": lr, "total_steps": steps}
 
 
 LECTURE_SCENES: dict[str, Scene] = {
@@ -71,32 +82,37 @@ LECTURE_SCENES: dict[str, Scene] = {
     "p01_stall": _scene(
         surface="bowl",
         runs=[RunSpec("gd", BOWL_ZIGZAG_LR, label="gd η=1e-2")],
-        steps=500,
+        steps=60,
         title="§1 A stalled loss is not a small gradient: GD at η = 1e-2 on the elongated bowl",
+        panels=("loss", "grad_norm", "grad2"),
     ),
     # §2 — one η cannot fit the elongated bowl
     "p02_zigzag": _scene(
         surface="bowl",
         runs=[RunSpec("gd", BOWL_ZIGZAG_LR, label="gd η=1e-2 (zig-zag)")],
         steps=1000,
-        title="§2 η = 1e-2: zig-zag across the valley for good",
+        title="§2 η = 1e-2 > 2/λ_max: zig-zag across the valley for good",
+        panels=("loss", "grad_norm", "abs_theta2"),
     ),
     "p02_crawl": _scene(
         surface="bowl",
-        runs=[RunSpec("gd", BOWL_CRAWL_LR, label="gd η=1e-7 (crawl)")],
+        runs=[RunSpec("gd", lr, label=f"gd η={lr:g} ({'largest stable η of 10ᵏ' if lr == BOWL_CRAWL_LRS[0] else 'the lecture'})")
+              for lr in BOWL_CRAWL_LRS],
         steps=BOWL_CRAWL_STEPS,
         # its frames are log-spaced over the 100,000 steps (lossviz.export.frame_indices)
-        title="§2 η = 1e-7: no zig-zag, but 100,000 steps crawl along the floor",
+        title="§2 η < 2/λ_max: no zig-zag, but 100,000 steps crawl along the floor",
+        panels=("loss", "abs_theta2"),
     ),
     # §3 — a learning rate per parameter
     "p03_per_parameter": _scene(
         surface="bowl",
         runs=[
-            RunSpec("gd", BOWL_ZIGZAG_LR, label="gd: one η for both"),
-            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label="adagrad_mean: η/σᵢ per parameter"),
+            RunSpec("gd", BOWL_STABLE_LR, label=f"gd: one η = {BOWL_STABLE_LR:g} for both"),
+            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label=f"adagrad_mean: η/σᵢ per parameter, η = {BOWL_ADAGRAD_LR:g}"),
         ],
         steps=150,
         title="§3 One η for both parameters vs η/σᵢ per parameter",
+        panels=("loss", "effective_lr"),
     ),
     # §4 — Adagrad: the lecture's root mean square vs torch's root of the sum
     "p04_adagrad_mean_vs_sum": _scene(
@@ -107,13 +123,15 @@ LECTURE_SCENES: dict[str, Scene] = {
         ],
         steps=150,
         title="§4 Adagrad: root mean square (lecture) vs root of the sum (torch)",
+        panels=("loss", "effective_lr"),
     ),
     # §5 — RMSprop in Rosenbrock's crescent valley
     "p05_rmsprop_alpha": _scene(
         surface="rosenbrock",
         runs=[RunSpec("rmsprop_lecture", ROSENBROCK_RMSPROP_LR, {"alpha": a}, label=f"rmsprop α={a:g}") for a in RMSPROP_ALPHAS],
         steps=1000,
-        title="§5 RMSprop from small α (reacts fast) to large α (remembers long)",
+        title="§5 RMSprop from small α (brakes at once) to large α (remembers long)",
+        panels=("grad_norm", "step_length"),
     ),
     "p05_rmsprop_v0": _scene(
         surface="rosenbrock",
@@ -123,50 +141,56 @@ LECTURE_SCENES: dict[str, Scene] = {
         ],
         steps=300,
         title="§5 RMSprop's start: σ⁰ = |g⁰| vs v = 0 (first step 1/√(1 − α) = 10× larger)",
+        panels=("step_length", "loss"),
     ),
-    # §6 — Adam = RMSprop + momentum
+    # §6 — Adam = RMSprop + momentum, each at its best η of the "which_lr" sweep
     "p06_adam": _scene(
-        surface="rosenbrock",
+        surface="bowl",
         runs=[
-            RunSpec("momentum", 2e-3, {"momentum": 0.9}, label="momentum β=0.9, η=2e-3"),
-            RunSpec("rmsprop", 0.05, label="rmsprop α=0.99, η=0.05"),
-            RunSpec("adam", 0.05, label="adam β=(0.9, 0.999), η=0.05"),
+            RunSpec("momentum", ADAM_SCENE_LRS["momentum"], {"momentum": 0.9}, label=f"momentum β=0.9, η={ADAM_SCENE_LRS['momentum']:g}"),
+            RunSpec("rmsprop", ADAM_SCENE_LRS["rmsprop"], {"alpha": 0.99}, label=f"rmsprop (torch form, v = 0) α=0.99, η={ADAM_SCENE_LRS['rmsprop']:g}"),
+            RunSpec("adam", ADAM_SCENE_LRS["adam"], label=f"adam β=(0.9, 0.999), η={ADAM_SCENE_LRS['adam']:g}"),
         ],
-        steps=500,
-        title="§6 Adam = RMSprop's σ + momentum's m",
+        steps=SCHEDULE_STEPS,
+        title="§6 Adam = RMSprop's σ (travels the floor) + momentum's m (damps the bounce)",
+        panels=("loss", "abs_theta2"),
     ),
     # §7 — the Adagrad burst
     "p07_adagrad_burst": _scene(
         surface="bowl",
         runs=[
-            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label="adagrad_mean η=0.07 (bursts)"),
-            RunSpec("adagrad", BOWL_ADAGRAD_LR, label="adagrad (torch sum) η=0.07"),
+            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label=f"adagrad_mean η={BOWL_ADAGRAD_LR:g} (bursts)"),
+            RunSpec("adagrad", BOWL_ADAGRAD_LR, label=f"adagrad (torch sum) η={BOWL_ADAGRAD_LR:g}"),
         ],
         steps=BURST_STEPS,
-        title="§7 The Adagrad burst: tiny gradients across, σ shrinks, η/σ explodes",
+        frames=BURST_STEPS // 3,  # 3 steps a frame: the jump across (steps 162–165) gets frames of its own
+        fps=25,
+        title="§7 The Adagrad burst: η/σ across crosses the stability limit, |θ₂| grows silently, then the path shoots off",
+        panels=("abs_theta2", "effective_lr", "loss"),
     ),
-    # §8 — schedules tame the burst
+    # §8 — schedules: all from the same peak η, 10,000 steps
     "p08_schedules": _scene(
         surface="bowl",
         runs=[
-            RunSpec("adagrad_mean", BOWL_ADAGRAD_LR, label="constant η=0.07 (bursts)"),
-            RunSpec("adagrad_mean", {"name": "inverse_sqrt", "lr": 0.5}, label="decay η=0.5/√(t+1)"),
+            RunSpec("adagrad_mean", SCHEDULE_LR, label=f"constant η={SCHEDULE_LR:g}"),
+            RunSpec("adagrad_mean", {"name": "inverse_sqrt", "lr": SCHEDULE_LR}, label=f"decay {SCHEDULE_LR:g}/√(t+1)"),
+            RunSpec("adagrad_mean", _cosine(SCHEDULE_LR, SCHEDULE_STEPS), label=f"cosine {SCHEDULE_LR:g} → 0"),
             RunSpec(
                 "adagrad_mean",
                 {
                     "name": "join",
                     "schedules": [
-                        {"name": "linear_warmup", "lr": 0.1, "warmup_steps": 10},
-                        {"name": "inverse_time", "lr": 0.1, "lr_decay": 0.01},
+                        {"name": "linear_warmup", "lr": SCHEDULE_LR, "warmup_steps": WARMUP_STEPS, "start_lr": SCHEDULE_LR / 10},
+                        _cosine(SCHEDULE_LR, SCHEDULE_STEPS - WARMUP_STEPS),
                     ],
-                    "boundaries": [10],
+                    "boundaries": [WARMUP_STEPS],
                 },
-                label="warm-up to 0.1, then 0.1/(1+0.01t)",
+                label=f"warm-up {WARMUP_STEPS} steps, then cosine",
             ),
-            RunSpec("adagrad_mean", {"name": "cosine_annealing", "lr_max": BOWL_ADAGRAD_LR, "total_steps": BURST_STEPS}, label="cosine annealing 0.07 → 0"),
         ],
-        steps=BURST_STEPS,
-        title="§8 Letting time change η: decay, warm-up and cosine annealing tame the burst",
+        steps=SCHEDULE_STEPS,
+        title=f"§8 Letting time change η: four schedules with the same peak η = {SCHEDULE_LR:g} (Adagrad, mean form)",
+        panels=("lr", "loss", "abs_theta2"),
     ),
     # §9 — full batch, mini-batch, stochastic
     "p09_batch_size": _scene(
@@ -181,17 +205,19 @@ LECTURE_SCENES: dict[str, Scene] = {
         steps=300,
         seed=0,
         title="§9 Fitting y = w·x + b: full batch, mini-batch and stochastic gradients",
+        panels=("loss", "used_grad"),
     ),
     # notebook 09: the best η of each optimizer in the "which_lr" sweep, side by side
     "best_lr_bowl": _scene(
         surface="bowl",
         runs=[
-            RunSpec("gd", 1.8e-3, label="gd η=1.8e-3"),
-            RunSpec("momentum", 1.8e-3, {"momentum": 0.9}, label="momentum β=0.9, η=1.8e-3"),
-            RunSpec("adam", 0.3, label="adam η=0.3"),
+            RunSpec("gd", 1.78e-3, label="gd η=1.78e-3"),
+            RunSpec("momentum", 5.62e-3, {"momentum": 0.9}, label="momentum β=0.9, η=5.62e-3"),
+            RunSpec("adam", 0.075, label="adam η=0.075"),
         ],
-        steps=500,
-        title="The best η of each optimizer after 500 steps on the elongated bowl",
+        steps=SCHEDULE_STEPS,
+        title=f"The best η of each optimizer after {SCHEDULE_STEPS:,} steps on the elongated bowl",
+        panels=("loss",),
     ),
     # §10 — saddle points
     "p10_saddle": _saddle_scene("saddle", (-1.5, 0.0), (0.0, SADDLE_OFFSET), 100, "§10 x² − y²: stuck on the stable manifold (y = 0), escape by offset, momentum or noise"),
@@ -228,6 +254,10 @@ class SweepSpec:
     steps: int
     heatmap: str | None = None  # a hyperparameter key ("momentum", "beta1", ...) for an η × key grid
     values: tuple[float, ...] | None = None
+    relative: bool = False  # final loss over the start's loss
+    target: float | None = None  # a line at this ratio
+    regions: bool = False  # name the crawl and zig-zag regions either side of 2/λ_max
+    title: str = ""
 
     def results(self) -> dict:
         """Optimizer name → optimizers.SweepResult (what the figure draws)."""
@@ -244,7 +274,7 @@ class SweepSpec:
             out[name] = optimizers.sweep(surface, name, steps=self.steps, lr=list(self.lr), **grid)
         return out
 
-    def figure(self, dpi: float = 80):
+    def figure(self, dpi: float = 120):
         """The sweep drawn by lossviz.sweeps.sweep_figure (an Agg Figure)."""
         import surfaces
         from lossviz.sweeps import sweep_figure
@@ -257,6 +287,9 @@ class SweepSpec:
             heatmap=self.heatmap,
             values=None if self.values is None else list(self.values),
             dpi=dpi,
+            relative=self.relative,
+            target=self.target,
+            regions=self.regions,
         )
 
 
@@ -265,19 +298,31 @@ def _geomspace(low: float, high: float, n: int) -> tuple[float, ...]:
 
 
 SWEEPS: dict[str, SweepSpec] = {
+    # §2: every fixed η of GD, 4 per decade from 1e-8 to 1, for 100,000 steps
+    "p02_no_lr_fits": SweepSpec(
+        surface="bowl",
+        optimizers=("gd",),
+        lr=_geomspace(1e-8, 1.0, 33),
+        steps=BOWL_CRAWL_STEPS,
+        relative=True,
+        target=TARGET,
+        regions=True,
+    ),
     "which_lr": SweepSpec(
         surface="bowl",
         optimizers=("gd", "momentum", "adagrad_mean", "rmsprop", "adam"),
         lr=_geomspace(1e-5, 1.0, 41),
-        steps=500,
+        steps=SCHEDULE_STEPS,
+        relative=True,
+        target=TARGET,
     ),
     "which_lr_momentum": SweepSpec(
         surface="bowl",
         optimizers=("momentum",),
         lr=_geomspace(1e-5, 1e-1, 33),
-        steps=500,
+        steps=SCHEDULE_STEPS,
         heatmap="momentum",
-        values=tuple(float(v) for v in np.linspace(0.0, 0.99, 34)),
+        values=(0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999),
     ),
 }
 
@@ -315,136 +360,22 @@ class LectureNotebook:
 NOTEBOOKS: tuple[LectureNotebook, ...] = (
     LectureNotebook("00_explorer.ipynb", "", "the playground: every surface, optimizer and schedule"),
     LectureNotebook("01_stall_is_not_a_small_gradient.ipynb", "§1", "the loss is flat while ‖g‖ stays large", ("p01_stall",)),
-    LectureNotebook("02_one_learning_rate.ipynb", "§2", "the elongated bowl: η = 1e-2 zig-zags, η = 1e-7 crawls for 100,000 steps", ("p02_zigzag", "p02_crawl"), exported="p02_crawl"),
-    LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter; Adagrad's mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
-    LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock: α small → large; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
-    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum", ("p06_adam",)),
-    LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst, tamed by decay, warm-up and cosine annealing", ("p07_adagrad_burst", "p08_schedules"), explorer="p08_schedules", exported="p08_schedules"),
-    LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression: batch size from full to 1", ("p09_batch_size",)),
-    LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
-    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
+    LectureNotebook("02_one_learning_rate.ipynb", "§2", "the elongated bowl (κ = 10⁶): η = 1e-2 zig-zags, every stable η crawls for 100,000 steps, no fixed η reaches the minimum", ("p02_zigzag", "p02_crawl"), ("p02_no_lr_fits",), exported="p02_crawl"),
+    LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter: Adagrad's steps along the floor 120× GD's best η; the mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
+    LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock: small α brakes at once (steps ≤ 1.05 η), α = 0.99 up to 7 η; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
+    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum: it travels the floor like RMSprop and damps the bounce like momentum", ("p06_adam",)),
+    LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst (η/σ past 2/λ_max, silent growth, then the jump); decay, cosine and warm-up from one peak η", ("p07_adagrad_burst", "p08_schedules"), explorer="p08_schedules", exported="p08_schedules"),
+    LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression over (w, b): batch size from full to 1, and the noisy gradient each step used", ("p09_batch_size",)),
+    LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape (▶, not divergence) by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
+    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps over 10,000 steps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
 )
 
 
 # ------------------------------------------------------------------------------------------
-# static figures for notebooks (GitHub, nbviewer and PDF show no widgets)
+# the notebooks show figures with lossviz.display (kept importable from here, as their set-up
+# cell does); the README's tables and the gallery docs/lecture/ are made by tools/
 
-
-def png_bytes(figure, dpi: float | None = None) -> bytes:
-    """A matplotlib Figure rendered to PNG bytes."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi or figure.dpi)
-    return buffer.getvalue()
-
-
-def as_image(figure, dpi: float | None = None):
-    """A matplotlib Figure as an `IPython.display.Image` (a PNG in the notebook's output)."""
-    from IPython.display import Image
-
-    return Image(data=png_bytes(figure, dpi), format="png")
-
-
-def static_figure(
-    source: Any,
-    runs: Mapping[str, Any] | None = None,
-    *,
-    step: int | None = None,
-    panels: Sequence[str] | None = None,
-    figsize=None,
-    dpi: float = 80,
-):
-    """A still of a Scene (or an Explorer, or a SceneView) as an `IPython.display.Image`.
-
-    The figure is drawn on its own Agg canvas, so it is a plain PNG in the notebook even under
-    `%matplotlib widget` — GitHub, nbviewer and a PDF show it. Pass `runs` (the scene's
-    `run()` result) to reuse trajectories already computed; `step` picks the step shown
-    (default: the last).
-    """
-    from IPython.display import Image
-
-    from lossviz.export import build_view
-
-    if runs is None:
-        view, _ = build_view(source, dpi=dpi, figsize=figsize, panels=panels)
-    else:
-        if not isinstance(source, Scene):
-            raise ValueError(f"runs= goes with a Scene, got {type(source).__name__}")
-        view = _scene_view(source, runs, dpi=dpi, figsize=figsize, panels=panels)
-    try:
-        view.show(view.steps if step is None else step)
-        return Image(data=png_bytes(view.figure), format="png")
-    finally:
-        view.figure.clear()
-
-
-def _scene_view(scene: Scene, runs: Mapping[str, Any], *, dpi: float, figsize, panels):
-    """A SceneView of already computed runs on an Agg figure (as lossviz.export.build_view)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from lossviz.export import DEFAULT_FIGSIZE, DEFAULT_FIGSIZE_NO_PANELS
-    from lossviz.view import DEFAULT_PANELS, SceneView
-
-    panels = DEFAULT_PANELS if panels is None else tuple(panels)
-    fig = Figure(figsize=figsize or (DEFAULT_FIGSIZE if panels else DEFAULT_FIGSIZE_NO_PANELS), dpi=dpi)
-    FigureCanvasAgg(fig)
-    return SceneView(scene.make_surface(), runs, colors=scene.colors(), panels=panels, fig=fig, title=scene.title)
-
-
-# ------------------------------------------------------------------------------------------
-# the README's tables, generated from the registries
-
-
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").strip()
-
-
-def surface_table() -> str:
-    """Markdown table of `surfaces.SURFACES`: key, formula and what it teaches."""
-    import surfaces
-
-    rows = ["| surface | f(x, y) | what it shows |", "| --- | --- | --- |"]
-    for name, s in surfaces.SURFACES.items():
-        rows.append(f"| `{name}` | {_cell(s.formula)} | {_cell(s.description)} |")
-    return "\n".join(rows)
-
-
-def optimizer_table() -> str:
-    """Markdown table of `optimizers.OPTIMIZERS`: key, what it is and its keyword arguments."""
-    import optimizers
-
-    rows = ["| optimizer | what it is | keyword arguments (defaults) |", "| --- | --- | --- |"]
-    for name in optimizers.OPTIMIZERS:
-        args = ", ".join(f"`{k}={v!r}`" for k, v in optimizers.defaults(name).items())
-        rows.append(f"| `{name}` | {_cell(optimizers.TITLES.get(name, name))} | {args} |")
-    return "\n".join(rows)
-
-
-def notebook_table() -> str:
-    """Markdown table: lecture point → notebook → named scenes."""
-    rows = ["| lecture point | notebook | what you see | scenes |", "| --- | --- | --- | --- |"]
-    for nb in NOTEBOOKS:
-        scenes = ", ".join(f"`{s}`" for s in (*nb.scenes, *nb.sweeps)) or "—"
-        rows.append(f"| {nb.points or '—'} | [`{nb.notebook}`](notebooks/{nb.notebook}) | {_cell(nb.topic)} | {scenes} |")
-    return "\n".join(rows)
-
-
-def readme_tables() -> dict[str, str]:
-    """Name → generated Markdown, each placed in README.md between
-    `<!-- begin NAME -->` and `<!-- end NAME -->` (tests/test_readme.py checks they match)."""
-    return {"surfaces": surface_table(), "optimizers": optimizer_table(), "notebooks": notebook_table()}
-
-
-def update_readme(text: str) -> str:
-    """README text with every generated table replaced by the current one."""
-    import re
-
-    for name, table in readme_tables().items():
-        pattern = re.compile(rf"(<!-- begin {name} -->\n).*?(\n<!-- end {name} -->)", re.S)
-        if not pattern.search(text):
-            raise ValueError(f"README has no '<!-- begin {name} -->' … '<!-- end {name} -->' block")
-        text = pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
-    return text
+from lossviz.display import as_image, png_bytes, static_figure  # noqa: E402
 
 
 __all__ = [
@@ -455,7 +386,5 @@ __all__ = [
     "SweepSpec",
     "as_image",
     "png_bytes",
-    "readme_tables",
     "static_figure",
-    "update_readme",
 ]

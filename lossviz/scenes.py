@@ -13,6 +13,7 @@ import math
 import os
 import reprlib
 import sys
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -121,6 +122,31 @@ def _plain_value(where: str, value: Any, depth: int = 1) -> Any:
     if isinstance(value, Mapping):
         return _plain_table(where, value, depth=depth)
     raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {_show(value)}")
+
+
+def _column(traj: Trajectory, b: int, label: str) -> Trajectory:
+    """Run b of a batched Trajectory as a Trajectory of its own (B = 1)."""
+    one = slice(b, b + 1)
+    return Trajectory(theta=traj.theta[:, one], loss=traj.loss[:, one], grad=traj.grad[:, one], lr=traj.lr[:, one],
+                      m=traj.m[:, one], sigma=traj.sigma[:, one], diverged_at=traj.diverged_at[one], labels=(label,))
+
+
+_RUN_CACHE: "OrderedDict[tuple, dict[str, Trajectory]]" = OrderedDict()
+_RUN_CACHE_SIZE = 8
+
+
+def _panels(value: Any) -> tuple[str, ...] | None:
+    """A scene's panels: None (automatic) or a tuple of known panel names."""
+    if value is None:
+        return None
+    from lossviz.style import PANELS
+
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"panels must be a list of panel names ({', '.join(PANELS)}) or omitted, got {value!r}")
+    bad = [p for p in value if p not in PANELS]
+    if bad:
+        raise ValueError(f"panels: unknown panel {bad[0]!r}; valid: {', '.join(PANELS)}")
+    return tuple(value)
 
 
 def _plain_table(where: str, value: Any, what: str = "a table", depth: int = 1) -> dict:
@@ -361,6 +387,7 @@ class Scene:
     frames: int = 120
     fps: int = 20
     title: str = ""
+    panels: tuple[str, ...] | None = None  # side panels; None: `lossviz.view.informative_panels` picks
 
     def __post_init__(self):
         if not isinstance(self.surface, str) or len(self.surface) > limits.MAX_NAME_LENGTH:
@@ -377,6 +404,7 @@ class Scene:
             self.batch_size = check_int("batch_size", self.batch_size, low=limits.BATCH_SIZE_RANGE[0], high=limits.BATCH_SIZE_RANGE[1])
         self.seed = check_int("seed", self.seed, low=limits.SEED_RANGE[0], high=limits.SEED_RANGE[1])
         self.title = _text("title", self.title, max_length=limits.MAX_TITLE_LENGTH)
+        self.panels = _panels(self.panels)
         self.validate()
 
     def validate(self) -> None:
@@ -403,43 +431,103 @@ class Scene:
 
     def run(self, surface: surfaces.Surface | None = None, progress=None) -> dict[str, Trajectory]:
         """Label → Trajectory for every run (B = 1 each). `progress(done, total)` counts the
-        steps of all runs."""
+        steps of all runs.
+
+        Runs are pure functions of the scene, so the last few results are kept: a notebook
+        that draws a scene, opens it in the Explorer and exports its GIF computes it once.
+        The Trajectories are shared between those callers — treat them as read-only."""
         surface = surface or self.make_surface()
-        out = {}
-        total = len(self.runs) * self.steps
-        for i, (label, spec) in enumerate(zip(self.labels(), self.runs)):
-            report = None if progress is None else (lambda done, _, i=i: progress(i * self.steps + done, total))
+        key = (self.to_json(), surface.name, surface.formula, repr(sorted((surface.params or {}).items())))
+        hit = _RUN_CACHE.get(key)
+        if hit is not None:
+            _RUN_CACHE.move_to_end(key)
+            return dict(hit)
+        out = self._run(surface, progress)
+        _RUN_CACHE[key] = out
+        while len(_RUN_CACHE) > _RUN_CACHE_SIZE:
+            _RUN_CACHE.popitem(last=False)
+        return dict(out)
+
+    def _run(self, surface: surfaces.Surface, progress=None) -> dict[str, Trajectory]:
+        """Every run; runs that differ only in a constant η (and have no noise) advance
+        together in one batched call — the same numbers, elementwise, at the cost of one."""
+        groups: dict[tuple, list[tuple[str, RunSpec]]] = {}
+        for label, spec in zip(self.labels(), self.runs):
             start = spec.start if spec.start is not None else self.start
-            out[label] = optimizers.run(
+            noise = self.grad_noise if spec.grad_noise is None else spec.grad_noise
+            batch = self.batch_size if spec.batch_size is None else spec.batch_size
+            alone = isinstance(spec.lr, dict) or noise or batch is not None
+            key = (label,) if alone else (spec.optimizer, repr(sorted(spec.hyper.items())), start)
+            groups.setdefault(key, []).append((label, spec))
+        out: dict[str, Trajectory] = {}
+        total = len(groups) * self.steps
+        for i, members in enumerate(groups.values()):
+            report = None if progress is None else (lambda done, _, i=i: progress(i * self.steps + done, total))
+            label, spec = members[0]
+            start = spec.start if spec.start is not None else self.start
+            lr = schedule_from_spec(spec.lr) if len(members) == 1 else np.array([float(s.lr) for _, s in members])
+            traj = optimizers.run(
                 surface,
                 spec.make_optimizer(),
-                lr=schedule_from_spec(spec.lr),
+                lr=lr,
                 steps=self.steps,
                 start=start,
                 grad_noise=self.grad_noise if spec.grad_noise is None else spec.grad_noise,
                 batch_size=self.batch_size if spec.batch_size is None else spec.batch_size,
                 seed=self.seed,
-                labels=(label,),
+                labels=tuple(lab for lab, _ in members),
                 progress=report,
             )
             if progress is not None:
                 progress((i + 1) * self.steps, total)
-        return out
+            for b, (lab, _) in enumerate(members):
+                out[lab] = traj if len(members) == 1 else _column(traj, b, lab)
+        return {label: out[label] for label in self.labels()}
 
     def colors(self) -> dict[str, str]:
-        """Label → colour: the optimizer's colour, or the next free one when it repeats."""
-        from lossviz.style import optimizer_color, spare_colors
+        """Label → '#rrggbb', keyed by each run's optimizer (`lossviz.style.run_colors`): a
+        run's own `color`, else its optimizer's fixed colour (the next free one when two runs
+        share an optimizer). Runs that differ in one number only (α, η, a batch size) get an
+        ordered sequential palette instead, darkest for the smallest value."""
+        from matplotlib.colors import to_hex
 
-        used: set[str] = set()
-        spare = spare_colors(used)
-        out = {}
-        for label, spec in zip(self.labels(), self.runs):
-            color = spec.color or optimizer_color(spec.optimizer)
-            if color in used:
-                color = next(spare)
-            used.add(color)
-            out[label] = color
-        return out
+        from lossviz.style import run_colors
+
+        given = [None if spec.color is None else to_hex(spec.color) for spec in self.runs]
+        colors = run_colors([spec.optimizer for spec in self.runs], given, self.varying_value())
+        return dict(zip(self.labels(), colors))
+
+    def line_styles(self) -> dict[str, str | tuple]:
+        """Label → the run's dash pattern: "solid" or a matplotlib dash tuple (offset, (on,
+        off, …)) in line widths, one per optimizer family (`lossviz.style.optimizer_dashes`);
+        when every run is of one family, or the runs are on the sequential palette (one value
+        varies), all are solid."""
+        from lossviz.style import FAMILY, optimizer_dashes
+
+        if self.varying_value() is not None or len({FAMILY.get(spec.optimizer) for spec in self.runs}) == 1:
+            return {label: "solid" for label in self.labels()}
+        return {label: optimizer_dashes(spec.optimizer) for label, spec in zip(self.labels(), self.runs)}
+
+    def varying_value(self) -> list[float] | None:
+        """When the runs (two or more, one optimizer) differ in exactly one number — one
+        hyperparameter, η, the noise or the batch size — that number per run, else None."""
+        if len(self.runs) < 2 or len({spec.optimizer for spec in self.runs}) > 1:
+            return None
+
+        def fields_of(spec: RunSpec) -> dict:
+            out = {f"hyper.{k}": v for k, v in spec.hyper.items()}
+            out.update(lr=spec.lr, start=spec.start, grad_noise=spec.grad_noise, batch_size=spec.batch_size)
+            return out
+
+        table = [fields_of(spec) for spec in self.runs]
+        keys = set().union(*table)
+        differ = [k for k in keys if len({repr(row.get(k)) for row in table}) > 1]
+        if len(differ) != 1:
+            return None
+        values = [row.get(differ[0]) for row in table]
+        if not all(_is_number(v) for v in values):
+            return None
+        return [float(v) for v in values]
 
     # -- plain data -----------------------------------------------------------------------
     def to_dict(self) -> dict:

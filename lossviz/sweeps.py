@@ -67,10 +67,23 @@ def _sweep_grid(optimizer: str, key: str, values: Sequence[float]) -> dict[str, 
     return {key: [float(v) for v in values]}
 
 
-def plot_lr_sweep(ax: Axes, results: Mapping[str, Any], colors: Mapping[str, str] | None = None) -> list[Artist]:
+def plot_lr_sweep(
+    ax: Axes,
+    results: Mapping[str, Any],
+    colors: Mapping[str, str] | None = None,
+    *,
+    start_loss: float | None = None,
+    target: float | None = None,
+    limit: float | None = None,
+) -> list[Artist]:
     """Final loss against η for each optimizer's 1-D sweep over lr (log-log; symlog y when a
-    final loss is ≤ 0). Diverged configurations are ✕ marks along the top edge."""
+    final loss is ≤ 0). Diverged configurations are ✕ marks along the top edge.
+
+    With `start_loss` the y axis is the final loss divided by it; `target` draws that ratio
+    as a line ("reached the minimum" below it); `limit` (GD's 2/λ_max) splits the η axis
+    into the crawl region (left) and the zig-zag region (right), both named."""
     colors = style.colors_for(list(results), colors)
+    scale = 1.0 / start_loss if start_loss else 1.0
     artists: list[Artist] = []
     finals = []
     top = blended_transform_factory(ax.transData, ax.transAxes)
@@ -78,9 +91,9 @@ def plot_lr_sweep(ax: Axes, results: Mapping[str, Any], colors: Mapping[str, str
         if res.final_loss.ndim != 1:
             raise ValueError(f"plot_lr_sweep needs sweeps over lr only; {name!r} has shape {res.final_loss.shape} (use plot_heatmap)")
         _, lr = _axis(res.names, res.values, 0)
-        loss = np.where(res.diverged, np.nan, res.final_loss)
+        loss = np.where(res.diverged, np.nan, res.final_loss) * scale
         finals.append(loss)
-        (line,) = ax.plot(lr, loss, "o-", ms=3, lw=1.5, color=colors[name], label=name)
+        (line,) = ax.plot(lr, loss, "o-", ms=6, lw=2.2, color=colors[name], label=name)
         artists.append(line)
         if res.diverged.any():
             (mark,) = ax.plot(lr[res.diverged], np.full(int(res.diverged.sum()), 0.97 - 0.03 * i), "x", ms=6, mew=1.5, color=colors[name],
@@ -93,12 +106,27 @@ def plot_lr_sweep(ax: Axes, results: Mapping[str, Any], colors: Mapping[str, str
     elif flat.size:
         nz = np.abs(flat[flat != 0])
         ax.set_yscale("symlog", linthresh=float(10 ** np.floor(np.log10(nz.min()))) if nz.size else 1.0)
-    ax.set_xlabel("learning rate η")
-    ax.set_ylabel(FINAL_LOSS_LABEL)
+    ax.set_xlabel("learning rate η", fontsize=style.FONT_SIZE)
+    ax.set_ylabel(f"{FINAL_LOSS_LABEL} / f(θ₀)" if start_loss else FINAL_LOSS_LABEL, fontsize=style.FONT_SIZE)
+    ax.tick_params(labelsize=style.FONT_SIZE)
     ax.grid(True, which="major", lw=0.4, alpha=0.5)
+    if target is not None:
+        artists.append(ax.axhline(target, **style.LIMIT_STYLE))
+        artists.append(ax.annotate(f"target: {target:g} × f(θ₀)", (0.01, target), xycoords=("axes fraction", "data"),
+                                   xytext=(0, -4), textcoords="offset points", ha="left", va="top", fontsize=style.FONT_SIZE))
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(min(lo, target / 3), hi)
+    if limit is not None:
+        artists.append(ax.axvline(limit, color="0.3", lw=1.2))
+        blend = blended_transform_factory(ax.transData, ax.transAxes)
+        artists.append(ax.text(limit / 1.15, 0.5, "← crawl: no zig-zag, too slow", transform=blend, ha="right", va="center",
+                               fontsize=style.FONT_SIZE, color="0.2"))
+        artists.append(ax.text(limit * 1.15, 0.35, "zig-zag →", transform=blend, ha="left", va="center", fontsize=style.FONT_SIZE, color="0.2"))
+        artists.append(ax.annotate(f"2/λ_max = {limit:.3g}", (limit, 1.0), xycoords=blend, xytext=(4, -4), textcoords="offset points",
+                                   ha="left", va="top", fontsize=style.FONT_SIZE, color="0.2"))
     if any(r.diverged.any() for r in results.values()):
-        artists.append(ax.text(0.01, 0.93, "✕ diverged", transform=ax.transAxes, fontsize=8, color="0.3", va="top"))
-    ax.legend(fontsize=8)
+        artists.append(ax.text(0.01, 0.93, "✕ diverged", transform=ax.transAxes, fontsize=style.FONT_SIZE, color="0.3", va="top"))
+    ax.legend(fontsize=style.FONT_SIZE, loc="lower left")
     return artists
 
 
@@ -138,6 +166,11 @@ def plot_heatmap(ax: Axes, result: Any, *, norm: mcolors.Normalize | None = None
     ylabel, yv = _axis(result.names, result.values, 1)
     loss = np.ma.masked_where(result.diverged | ~np.isfinite(result.final_loss), result.final_loss)
     norm = norm or heatmap_norm([result])
+    steps = np.diff(yv)
+    uneven = len(yv) > 2 and (steps.min() <= 0 or steps.max() > 1.5 * steps.min())
+    labels = yv
+    if uneven:  # β = 0.9 … 0.999: one row per value, labelled with it
+        yv = np.arange(len(labels), dtype=float)
     hatch = Rectangle((0, 0), 1, 1, transform=ax.transAxes, facecolor="0.82", edgecolor="0.55", hatch="///", lw=0, zorder=0)
     ax.add_patch(hatch)
     mesh = ax.pcolormesh(_edges(lr, True), _edges(yv, False), loss.T, norm=norm, cmap=cmap, zorder=1)
@@ -149,9 +182,14 @@ def plot_heatmap(ax: Axes, result: Any, *, norm: mcolors.Normalize | None = None
     ax.set_xscale("log")
     ax.set_xlim(_edges(lr, True)[[0, -1]])
     ax.set_ylim(_edges(yv, False)[[0, -1]])
+    if uneven:
+        ax.set_yticks(yv, [f"{v:g}" for v in labels])
     ax.set_xlabel("learning rate η")
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{result.optimizer}: {FINAL_LOSS_LABEL}; hatched = diverged", fontsize=9)
+    ax.set_title(f"{result.optimizer}: {FINAL_LOSS_LABEL}; hatched = diverged", fontsize=style.FONT_SIZE)
+    ax.tick_params(labelsize=style.FONT_SIZE)
+    ax.xaxis.label.set_fontsize(style.FONT_SIZE)
+    ax.yaxis.label.set_fontsize(style.FONT_SIZE)
     return artists
 
 
@@ -212,6 +250,9 @@ def sweep_figure(
     dpi: float = 100,
     theory: bool | None = None,
     progress=None,
+    relative: bool = False,
+    target: float | None = None,
+    regions: bool = False,
 ) -> Figure:
     """Run the sweeps and draw them: final loss against η per optimizer, or (with `heatmap`,
     a hyperparameter key such as "momentum" or "beta1", and its `values`) one η × value
@@ -220,7 +261,9 @@ def sweep_figure(
     `theory` draws `draw_lr_theory` from the Hessian at the surface's minimum: None (the
     default) does so on the quadratic surface only, True on any surface with a minimum
     (the local quadratic model), False never. `progress(done, total)` counts
-    configuration-steps over all the sweeps."""
+    configuration-steps over all the sweeps. relative: final loss over the start's loss;
+    target: a line at that ratio; regions: the η axis split at the surface's 2/λ_max into
+    the crawl and zig-zag regions."""
     import optimizers
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -246,27 +289,30 @@ def sweep_figure(
         return lambda done, total: progress(i * total + done, len(names) * total)
 
     if heatmap is None:
+        from lossviz.view import stability_limit
+
         results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i)) for i, n in enumerate(names)}
-        fig = Figure(figsize=figsize or (7, 4.5), dpi=dpi, layout="constrained")
+        fig = Figure(figsize=figsize or style.FIGSIZE, dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        plot_lr_sweep(ax, results)
+        p0 = np.asarray(surface.start if start is None else start, dtype=float)
+        plot_lr_sweep(ax, results, start_loss=float(surface.f(p0)) if relative else None, target=target,
+                      limit=stability_limit(surface) if regions else None)
         model = _theory(surface, theory)
         if model is not None:
             draw_lr_theory(ax, model)
-            ax.legend(fontsize=8)
-        ax.set_title(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps} steps", fontsize=10)
+            ax.legend(fontsize=style.FONT_SIZE)
+        ax.set_title(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps:,} steps", fontsize=style.TITLE_SIZE)
         return fig
     if values is None or len(values) == 0:
         raise ValueError(f"heatmap {heatmap!r} needs values")
     results = {}
-    for n in names:
+    for i, n in enumerate(names):
         keys = sweep_keys(n)
         if heatmap not in keys:
             raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")
-    for i, n in enumerate(names):
         results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **_sweep_grid(n, heatmap, values))
-    fig = Figure(figsize=figsize or (4.6 * len(names) + 1.2, 4.2), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=figsize or (max(6.5 * len(names) + 1.8, style.FIGSIZE[0]), style.FIGSIZE[1]), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     norm = heatmap_norm(list(results.values()))
@@ -276,7 +322,9 @@ def sweep_figure(
         mesh = plot_heatmap(ax, res, norm=norm)[1]
         if model is not None:
             draw_lr_theory(ax, model, heavy_ball=_heavy_ball(n, heatmap))
-            ax.legend(fontsize=8, loc="lower left")
-    fig.colorbar(mesh, ax=list(axes), label=FINAL_LOSS_LABEL)
-    fig.suptitle(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps} steps", fontsize=10)
+            ax.legend(fontsize=style.FONT_SIZE, loc="lower left")
+    bar = fig.colorbar(mesh, ax=list(axes))
+    bar.set_label(FINAL_LOSS_LABEL, fontsize=style.FONT_SIZE)
+    bar.ax.tick_params(labelsize=style.FONT_SIZE)
+    fig.suptitle(f"{surface.name}: {FINAL_LOSS_LABEL} after {steps:,} steps", fontsize=style.TITLE_SIZE)
     return fig

@@ -21,7 +21,56 @@ from matplotlib.text import Text
 from lossviz import style
 from lossviz.draw import PANEL_DRAWERS, PANELS, CurveArtists, PathArtists, draw_paths, draw_surface, runs_of, surface_key
 
-DEFAULT_PANELS = PANELS  # ("loss", "grad_norm", "effective_lr", "lr")
+DEFAULT_PANELS = ("loss", "grad_norm", "effective_lr", "lr")  # what `informative_panels` chooses from
+
+
+def informative_panels(trajectories: Mapping[str, object], requested: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The panels (of `requested`, default DEFAULT_PANELS) whose curves carry information
+    for these runs, in order. Dropped: "effective_lr" when every run has σ ≡ 1 (plain GD,
+    momentum: η/σ is just η_t), and "lr" when every run's η_t is constant. Unknown names are
+    a ValueError listing the valid ones."""
+    panels = tuple(DEFAULT_PANELS if requested is None else requested)
+    bad = [p for p in panels if p not in PANELS]
+    if bad:
+        raise ValueError(f"unknown panel {bad[0]!r}; valid panels: {', '.join(PANELS)}")
+    runs = runs_of(trajectories)
+
+    def every(test) -> bool:
+        with np.errstate(all="ignore"):
+            return bool(runs) and all(test(r) for r in runs)
+
+    def sigma_is_one(r) -> bool:
+        s = np.asarray(r.traj.sigma[:, r.b, :], dtype=float)
+        s = s[np.isfinite(s)]
+        return bool(np.all(s == 1.0))
+
+    def lr_is_constant(r) -> bool:
+        lr = np.asarray(r.traj.lr[:, r.b], dtype=float)
+        return bool(lr.size == 0 or np.all(lr == lr[0]))
+
+    drop = set()
+    if every(sigma_is_one):
+        drop.add("effective_lr")
+    if every(lr_is_constant):
+        drop.add("lr")
+    return tuple(p for p in panels if p not in drop)
+
+
+def stability_limit(surface) -> float | None:
+    """2/λ_max of the Hessian at the surface's (first) minimum, when it is a strict minimum:
+    the largest η/σ at which a step across the steepest direction still settles."""
+    minima = getattr(surface, "minima", ())
+    if len(minima) == 0:
+        return None
+    p = np.asarray(minima[0], dtype=float)
+    h = 1e-6 * max(1.0, float(np.abs(p).max()))
+    with np.errstate(all="ignore"):
+        cols = [(surface.grad(p + e) - surface.grad(p - e)) / (2 * h) for e in np.eye(2) * h]
+    H = np.stack(cols, axis=-1)
+    if not np.isfinite(H).all():
+        return None
+    eig = np.linalg.eigvalsh((H + H.T) / 2)
+    return float(2.0 / eig.max()) if eig.min() > 0 else None
 
 
 def new_figure(figsize=(11, 6), dpi=100) -> Figure:
@@ -46,7 +95,7 @@ def _is_plain_agg(fig: Figure) -> bool:
     return type(fig.canvas) is FigureCanvasAgg
 
 
-def legend_columns(labels: Sequence[str], width_in: float, fontsize: float = 8) -> int:
+def legend_columns(labels: Sequence[str], width_in: float, fontsize: float = style.FONT_SIZE) -> int:
     """The most columns whose estimated width fits the figure (no renderer needed)."""
     n = len(labels)
     entry = [len(label) * fontsize * 0.6 + 3.6 * fontsize for label in labels]  # points
@@ -64,8 +113,10 @@ class SceneView:
       surface: a `surfaces.Surface`.
       trajectories: run label → `optimizers.Trajectory` (B runs each; usually B = 1).
       colors: run label → colour (default: each optimizer's fixed colour from `style`).
-      panels: names of the side panels, any of "loss", "grad_norm", "effective_lr", "lr"
-        (empty: the contour alone).
+      panels: names of the side panels (`lossviz.draw.PANELS`; empty: the contour alone;
+        None: `informative_panels` chooses).
+      line_styles: run label → "solid" or a dash tuple (`Scene.line_styles()`).
+      future: also draw each panel's whole curve faintly behind the revealed part.
       figsize, dpi: used when `fig` is None.
       fig: draw into this figure (it is cleared) instead of a new one.
       title: an optional figure title (a scene's title).
@@ -81,14 +132,16 @@ class SceneView:
         trajectories: Mapping[str, object],
         *,
         colors: Mapping[str, str] | None = None,
-        panels: Sequence[str] = DEFAULT_PANELS,
-        figsize=(11, 6),
+        panels: Sequence[str] | None = None,
+        figsize=style.FIGSIZE,
         dpi=100,
         fig: Figure | None = None,
         title: str = "",
         legend: bool = True,
+        line_styles: Mapping[str, object] | None = None,
+        future: bool = False,
     ):
-        panels = tuple(panels)
+        panels = informative_panels(trajectories) if panels is None else tuple(panels)
         bad = [p for p in panels if p not in PANELS]
         if bad:
             raise ValueError(f"unknown panel {bad[0]!r}; valid panels: {', '.join(PANELS)}")
@@ -108,7 +161,7 @@ class SceneView:
         for p in panels[:-1]:
             self.axes[p].tick_params(labelbottom=False)
         if panels:
-            self.axes[panels[-1]].set_xlabel(style.STEP_LABEL)
+            self.axes[panels[-1]].set_xlabel(style.STEP_LABEL, fontsize=style.FONT_SIZE)
         for p in panels[1:]:
             self.axes[p].sharex(self.axes[panels[0]])
         ax = self.axes["surface"]
@@ -118,25 +171,30 @@ class SceneView:
         self.trajectories = dict(trajectories)
         self.colors = dict(colors or {})
         self._set_surface_artists(surface)
-        self.paths: PathArtists = draw_paths(ax, self.trajectories, self.colors)
-        self.curves: dict[str, CurveArtists] = {p: PANEL_DRAWERS[p](self.axes[p], self.trajectories, self.colors) for p in panels}
+        self.line_styles = dict(line_styles or {})
+        self.paths: PathArtists = draw_paths(ax, self.trajectories, self.colors, self.line_styles)
+        self.curves: dict[str, CurveArtists] = {
+            p: PANEL_DRAWERS[p](self.axes[p], self.trajectories, self.colors, line_styles=self.line_styles, future=future,
+                                limit=self._limit(p))
+            for p in panels
+        }
         self.colors = dict(self.paths.colors)
         # above the contour, right-aligned (the title is left-aligned): never hides a path
-        self.step_text = ax.text(1.0, 1.012, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=9, zorder=9)
+        self.step_text = ax.text(1.0, 1.012, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=style.FONT_SIZE, zorder=9)
         self.legend = None
         self._blit_cid = None
         self._background = None
         self._make_legend()
         self._suptitle = None
         if title:
-            self._suptitle = fig.suptitle(title, fontsize=11, y=1 - 0.06 / fig.get_size_inches()[1], va="top")
+            self._suptitle = fig.suptitle(title, fontsize=style.TITLE_SIZE, y=1 - 0.06 / fig.get_size_inches()[1], va="top")
         self.k = self.steps
         self.show(self.k)
         self.relayout()
         self._resize_cid = fig.canvas.mpl_connect("resize_event", lambda event: self.relayout())
 
     # margins in inches (text sizes are in points, so these hold at any size and dpi)
-    MARGINS = dict(left=0.62, right=0.12, bottom=0.55, top=0.36, legend=0.3, title=0.3, gap=0.78, panel_gap=0.34)
+    MARGINS = dict(left=1.0, right=0.45, bottom=0.8, top=0.5, legend=0.4, title=0.45, gap=1.15, panel_gap=0.5)
 
     def relayout(self) -> None:
         """Place the axes: fixed margins in inches, the contour 1.75 × as wide as the panels.
@@ -166,7 +224,22 @@ class SceneView:
             self.legend.set_bbox_to_anchor((0.5, 0.02 / H), transform=self.figure.transFigure)
         if getattr(self, "_suptitle", None) is not None:
             self._suptitle.set_y(1 - 0.06 / H)  # 0.06 in below the top at any height
+        self._label_scale()
         self._background = None  # (the contour cache is keyed by the axes' place: no reset here)
+
+    def _label_scale(self) -> None:
+        """Say on the x label when the contour is not drawn to scale (the bowl: ~200 ×)."""
+        ax = self.axes["surface"]
+        W, H = self.figure.get_size_inches()
+        pos = ax.get_position()
+        width_in, height_in = max(pos.width * W, 1e-9), max(pos.height * H, 1e-9)
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        stretch = (abs(x1 - x0) / width_in) / (abs(y1 - y0) / height_in)
+        label, other = style.axis_labels(self.surface.name)
+        if stretch > 3 or stretch < 1 / 3:
+            which, factor = (other, stretch) if stretch > 1 else (label, 1 / stretch)
+            label += f"    (axes not to scale: {which} stretched {factor:.3g}×)"
+        ax.set_xlabel(label)
 
     # ------------------------------------------------------------------ state
     @property
@@ -217,12 +290,26 @@ class SceneView:
         self._surface_artists = draw_surface(ax, surface)
         self.surface, self._surface_key = surface, key
         formula = style.mathtext(surface.formula)
-        ax.set_title(f"{surface.name}: {formula}" if formula else surface.name, fontsize=10, loc="left", y=1.0)
+        ax.set_title(f"{surface.name}: {formula}" if formula else surface.name, fontsize=style.FONT_SIZE, loc="left", y=1.0)
+        if getattr(self, "_legend_rows", None) is not None:  # placed already: label the new window now
+            self._label_scale()
+        ax.tick_params(labelsize=style.FONT_SIZE)
+        ax.xaxis.label.set_fontsize(style.FONT_SIZE)
+        ax.yaxis.label.set_fontsize(style.FONT_SIZE)
         return True
+
+    def _limit(self, panel: str) -> tuple[float, str] | None:
+        """The η/σ panel's line at the surface's 2/λ_max (none on other panels)."""
+        limit = stability_limit(self.surface) if panel == "effective_lr" else None
+        return (limit, "2/λ_max: stability limit") if limit else None
 
     def set_surface(self, surface) -> None:
         """Draw another surface (its contour grid is cached); the runs stay as they are."""
         if self._set_surface_artists(surface):
+            for p, curves in self.curves.items():
+                curves.set_limit(self._limit(p))
+                if self._blit_cid is not None:
+                    self._mark_animated(True)
             self.paths._load()  # divergence marks are placed relative to the window
             self._background = None
             self.show(self.k)
@@ -235,11 +322,12 @@ class SceneView:
         if colors is not None:
             self.colors = dict(colors)
         given = colors if colors is not None else self._given_colors()
+        before = dict(self.paths.colors)
         relabel = self.paths.set_trajectories(self.trajectories, given)
         for c in self.curves.values():
             c.set_trajectories(self.trajectories, given)
         self.colors = dict(self.paths.colors)
-        if relabel:
+        if relabel or self.colors != before:
             self._make_legend()
             self.relayout()
         if self._blit_cid is not None:
@@ -256,12 +344,14 @@ class SceneView:
         if self.legend is not None:
             self.legend.remove()
             self.legend = None
-        handles = list(self.paths.lines.values()) if self._with_legend else []
+        # proxies at the full path width: a long path is drawn thin, its legend entry is not
+        handles = [Line2D([], [], color=line.get_color(), linestyle=line.get_linestyle(), lw=style.PATH_WIDTH, label=line.get_label())
+                   for line in self.paths.lines.values()] if self._with_legend else []
         self._legend_rows = 0
         if handles:
             ncol = legend_columns([h.get_label() for h in handles], self.figure.get_size_inches()[0])
             self.legend = self.figure.legend(
-                handles=handles, loc="lower center", ncol=ncol, fontsize=8, frameon=False,
+                handles=handles, loc="lower center", ncol=ncol, fontsize=style.FONT_SIZE, frameon=False,
                 handlelength=1.6, columnspacing=1.2, borderaxespad=0.0,
             )
             self._legend_rows = -(-len(handles) // ncol)

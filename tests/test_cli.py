@@ -237,13 +237,13 @@ def _scene_of(*args):
 def test_lr_sets_the_peak_of_every_run_joins_included(tmp_path):
     """`--lr` on a scene: a constant η is replaced, a schedule — a join too — is scaled so
     that its largest η is the new one (it used to leave joins alone)."""
-    scene = _scene_of("--scene", "p08_schedules", "--lr", "0.2")
-    constant, inv_sqrt, join, cosine = (r.lr for r in scene.runs)
-    assert constant == 0.2 and inv_sqrt == {"name": "inverse_sqrt", "lr": 0.2}
-    assert join["schedules"][0] == {"name": "linear_warmup", "lr": 0.2, "warmup_steps": 10}
-    assert join["schedules"][1] == {"name": "inverse_time", "lr": 0.2, "lr_decay": 0.01}
-    assert join["boundaries"] == (10,)
-    assert cosine["lr_max"] == 0.2
+    scene = _scene_of("--scene", "p08_schedules", "--lr", "0.4")  # the scene's peak is 0.2
+    constant, inv_sqrt, cosine, join = (r.lr for r in scene.runs)
+    assert constant == 0.4 and inv_sqrt == {"name": "inverse_sqrt", "lr": 0.4}
+    assert join["schedules"][0] == {"name": "linear_warmup", "lr": 0.4, "warmup_steps": 500, "start_lr": 0.04}
+    assert join["schedules"][1] == {"name": "cosine_annealing", "lr_max": 0.4, "total_steps": 9500}
+    assert join["boundaries"] == (500,)
+    assert cosine["lr_max"] == 0.4
     # a step down keeps its ratio; the lr of every part of a nested join too
     spec = {"name": "join", "schedules": [0.01, {"name": "join", "schedules": [0.001, {"name": "inverse_sqrt", "lr": 0.002}],
                                                  "boundaries": [5]}], "boundaries": [10]}

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image, ImageSequence  # noqa: E402
 
-from lossviz import export  # noqa: E402
+from lossviz import export, style  # noqa: E402
 from lossviz.export import frame_indices, save_gif, save_mp4, save_png  # noqa: E402
 from lossviz.scenes import RunSpec, Scene  # noqa: E402
 from lossviz.view import SceneView  # noqa: E402
@@ -49,9 +49,11 @@ def test_frame_indices_linear_for_medium_runs():
     idx = frame_indices(300, 120)
     assert len(idx) == 120 and idx[0] == 0 and idx[-1] == 300
     assert np.all(np.diff(idx) >= 2) and np.ptp(np.diff(idx)) <= 1
+    idx = frame_indices(10_000, 60)  # a 10,000-step lecture scene: its panels fill evenly
+    assert np.ptp(np.diff(idx)) <= 1
 
 
-@pytest.mark.parametrize("steps, frames", [(100_000, 200), (1200, 120), (10**6, 2), (5000, 7)])
+@pytest.mark.parametrize("steps, frames", [(100_000, 200), (60_000, 120), (10**6, 2), (5000, 7)])
 def test_frame_indices_log_spaced_for_long_runs(steps, frames):
     idx = frame_indices(steps, frames)
     assert len(idx) == frames and idx[0] == 0 and idx[-1] == steps
@@ -89,15 +91,20 @@ def test_frame_shows_the_step(scene):
     assert not np.array_equal(first, later)
 
 
+def size_at(dpi, figsize=style.FIGSIZE):
+    """A figure's pixel size at dpi (as matplotlib rounds it)."""
+    return tuple(int(v * dpi) for v in figsize)
+
+
 def test_gif_frames_duration_size(scene, tmp_path):
     path = tmp_path / "out.gif"
     assert save_gif(scene, path, fps=25, frames=24, dpi=60) == path
     with Image.open(path) as im:
         assert im.n_frames == 24
-        assert im.size == (11 * 60, 6 * 60)
+        assert im.size == size_at(60)
         durations = [f.info["duration"] for f in ImageSequence.Iterator(im)]
         assert im.info.get("loop") == 0
-    assert durations == [40] * 24  # 1000 / fps
+    assert durations == [40] * 23 + [1500]  # 1000 / fps, the last frame held 1.5 s
     assert path.stat().st_size <= 500_000
     frames = frames_of(path)
     assert not np.array_equal(frames[0], frames[-1])
@@ -111,7 +118,7 @@ def test_gif_uses_scene_defaults_and_short_runs_get_every_step(tmp_path):
     with Image.open(path) as im:
         assert im.n_frames == 10  # steps 0..9
         assert im.info["duration"] == 100
-        assert im.size == (6 * 40, 5 * 40)
+        assert im.size == size_at(40, style.FIGSIZE_NO_PANELS)
 
 
 def test_gif_from_explorer_like_object(scene, tmp_path):
@@ -214,7 +221,8 @@ def test_mp4_pipes_raw_frames_to_ffmpeg(scene, tmp_path, monkeypatch):
     out = tmp_path / "out" / "clip.mp4"
     out.parent.mkdir()
     save_mp4(scene, out, frames=5, dpi=30)
-    assert out.stat().st_size == 5 * (11 * 30) * (6 * 30) * 3  # 5 RGB frames
+    w, h = size_at(30)
+    assert out.stat().st_size == 5 * w * h * 3  # 5 RGB frames
     assert [p.name for p in out.parent.iterdir()] == ["clip.mp4"]
 
 
@@ -235,7 +243,7 @@ def test_mp4_with_real_ffmpeg_has_every_frame(scene, tmp_path):
 def test_png_still(scene, tmp_path):
     path = save_png(scene, tmp_path / "still.png", step=10, dpi=40)
     with Image.open(path) as im:
-        assert im.format == "PNG" and im.size == (11 * 40, 6 * 40)
+        assert im.format == "PNG" and im.size == size_at(40)
     last = save_png(scene, tmp_path / "last.png", dpi=40)
     assert last.read_bytes() != path.read_bytes()
     with pytest.raises(ValueError, match="step must be an integer"):

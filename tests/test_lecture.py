@@ -14,7 +14,7 @@ import pytest
 import optimizers
 import surfaces
 from lossviz import SCENES
-from lossviz.lecture import NOTEBOOKS, RMSPROP_ALPHAS, SADDLE_OFFSET, SWEEPS
+from lossviz.lecture import NOTEBOOKS, RMSPROP_ALPHAS, SADDLE_OFFSET, SCHEDULE_LR, SWEEPS, TARGET, WARMUP_STEPS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,46 +52,80 @@ def hessian(surface, p, h=1e-5):
 def test_p01_loss_stalls_while_the_gradient_stays_large():
     theta, traj = only("p01_stall")
     loss, gnorm = traj.loss[:, 0], traj.grad_norm[:, 0]
-    late = slice(300, None)
-    # the loss curve is flat: it changes by less than 1 % over the last 200 steps …
+    late = slice(40, None)
+    # the loss curve is flat: it changes by less than 1 % over the last 20 steps …
     assert np.ptp(loss[late]) < 1e-2 * loss[late].mean()
-    assert loss[late].mean() > 10  # … far above the minimum 0
+    assert loss[late].mean() > 80  # … far above the minimum 0 (it started at 95.8)
     # … while the gradient norm stays as large as at the start (≈ 98) instead of vanishing
-    assert gnorm[late].min() > 0.5 * gnorm[0]
-    # and it oscillates: the gradient across the valley flips sign at (almost) every step
+    assert gnorm[late].min() > 0.9 * gnorm[0] and gnorm[0] > 90
+    # and it oscillates: the gradient across the valley, g₂ (its own panel), flips sign at
+    # every step with a size near its wall value kδ = 100
     across = traj.grad[late, 0, 1]
-    assert np.mean(np.sign(across[1:]) != np.sign(across[:-1])) > 0.95
+    assert np.all(np.sign(across[1:]) != np.sign(across[:-1]))
+    assert np.abs(across).min() > 90
+    # the figure shows it: loss and ‖g‖ from 0 on linear axes, signed g₂ beside them
+    assert SCENES["p01_stall"].panels == ("loss", "grad_norm", "grad2")
 
 
 # ---------------------------------------------------------------------------------- §2
 
 
+def bowl_and_limit():
+    bowl = SCENES["p02_zigzag"].make_surface()
+    lam = np.linalg.eigvalsh(hessian(bowl, bowl.minima[0]))
+    return bowl, lam, 2 / lam.max()
+
+
+def test_p02_bowl_is_long_and_thin_with_a_huge_condition_number():
+    bowl, lam, limit = bowl_and_limit()
+    assert lam.max() / lam.min() > 3e5  # κ = 10⁶
+    assert limit == pytest.approx(2e-3, rel=1e-6)
+    (x0, x1), (y0, y1) = bowl.bounds
+    assert (x1 - x0) / (y1 - y0) > 100  # the window: a long, thin valley (the figure says "not to scale")
+
+
 def test_p02_large_lr_zigzags_for_good():
     theta, traj = only("p02_zigzag")
-    assert traj.lr[0, 0] == pytest.approx(1e-2)
-    bowl = SCENES["p02_zigzag"].make_surface()
-    lam_max = np.linalg.eigvalsh(hessian(bowl, bowl.minima[0])).max()
-    assert traj.lr[0, 0] > 2 / lam_max  # above the GD stability limit of the bowl
+    _, _, limit = bowl_and_limit()
+    assert traj.lr[0, 0] == pytest.approx(1e-2) and traj.lr[0, 0] > limit
     y = theta[:, 1]
     last = slice(-200, None)
     assert np.all(np.sign(y[last][1:]) != np.sign(y[last][:-1]))  # across the valley, every step
-    assert np.abs(y[last]).min() > 0.1  # and it does not die out
+    assert np.abs(y[last]).min() > 0.4  # on the orbit v* = 0.49: it does not die out
     loss = traj.loss[:, 0]
-    assert np.ptp(loss[last]) < 1e-3 * loss[last].mean()  # the loss stopped falling …
-    assert traj.grad_norm[-1, 0] > 10  # … with the gradient still large
+    assert np.ptp(loss[last]) < 1e-2 * loss[last].mean()  # the loss stopped falling …
+    assert loss[-1] > 0.8 * loss[0]
+    assert traj.grad_norm[-1, 0] > 90  # … with the gradient still large
     assert traj.diverged_at[0] == -1
 
 
-def test_p02_tiny_lr_crawls_and_is_still_far_after_100000_steps():
-    theta, traj = only("p02_crawl")
-    assert traj.steps == 100_000 and traj.lr[0, 0] == pytest.approx(1e-7)
-    y = theta[:, 1]
-    assert np.all(np.diff(y) <= 0) and np.all(y >= 0)  # no zig-zag: straight down to the floor
-    assert abs(y[-1]) < 1e-2 < abs(y[0])  # it reached the valley floor …
-    distance = np.hypot(*theta[-1])
-    start_distance = np.hypot(*theta[0])
-    assert distance > 0.9 * start_distance  # … but moved less than 10 % of the way along it
-    assert traj.loss[-1, 0] > 10  # the minimum is 0
+def test_p02_every_stable_decade_lr_is_still_far_from_the_minimum_after_100000_steps():
+    bowl, _, limit = bowl_and_limit()
+    decades = [10.0**k for k in range(-8, 1)]
+    stable = [lr for lr in decades if lr < limit]
+    assert stable[-1] == 1e-3
+    runs = optimizers.run(bowl, "gd", lr=np.array(stable), steps=100_000)
+    distance = np.hypot(*runs.theta[-1].T) / np.hypot(*bowl.start)
+    assert np.all(distance >= 0.3), dict(zip(stable, distance))
+    assert np.all(np.diff(runs.theta[:, :, 1], axis=0) <= 0)  # no zig-zag: straight down to the floor
+    # the scene shows the largest of them and the lecture's 1e-7
+    theta, traj = None, runs_of("p02_crawl")
+    for label, t in traj.items():
+        assert t.steps == 100_000
+        assert np.hypot(*t.theta[-1, 0]) > 0.9 * np.hypot(*t.theta[0, 0])
+        assert t.loss[-1, 0] > 0.3 * t.loss[0, 0]
+
+
+def test_p02_sweep_no_fixed_lr_reaches_the_target_within_100000_steps():
+    spec = SWEEPS["p02_no_lr_fits"]
+    assert spec.steps == 100_000 and spec.target == 1e-3
+    lr = np.asarray(spec.lr)
+    assert lr.min() <= 1e-8 and lr.max() >= 1.0 and len(lr) >= 4 * 8 + 1  # ≥ 4 per decade
+    (result,) = spec.results().values()
+    bowl, _, limit = bowl_and_limit()
+    ratio = np.nan_to_num(result.final_loss, nan=np.inf) / float(bowl.f(np.array(bowl.start)))
+    assert ratio.min() > 0.3  # nowhere near 1e-3: crawl on the left, zig-zag on the right
+    assert np.all(ratio[lr > limit] > 0.3) and np.all(ratio[lr < limit] > 0.3)
 
 
 def test_p02_export_uses_log_spaced_frames_for_the_crawl():
@@ -106,17 +140,22 @@ def test_p02_export_uses_log_spaced_frames_for_the_crawl():
 # ------------------------------------------------------------------------------- §3, §4
 
 
-def test_p03_eta_over_sigma_is_small_across_and_large_along():
+def test_p03_adagrad_steps_along_the_floor_far_larger_than_gds_best_stable_lr():
     gd = run_labelled("p03_per_parameter", "gd")
     ada = run_labelled("p03_per_parameter", "adagrad_mean")
-    rate = ada.effective_lr[:10, 0]  # (steps, [along θ₁, across θ₂]) while descending the wall
+    _, _, limit = bowl_and_limit()
+    eta = gd.lr[0, 0]
+    assert 0.9 * limit < eta < limit  # GD at its best stable η
+    rate = ada.effective_lr[:, 0]  # (steps, [along θ₁, across θ₂])
     # steep direction → large σ → small step; flat direction → small σ → large step
-    assert np.all(rate[:, 1] < rate[:, 0] / 3)
+    assert np.all(rate[:, 1] < rate[:, 0] / 10)
+    assert rate[20:, 0].min() > 10 * eta  # along the floor: ≥ 10× GD's η (about 120×)
     # plain GD has one η for both: its η/σ is the same for every parameter
     np.testing.assert_allclose(gd.effective_lr[:, 0, 0], gd.effective_lr[:, 0, 1])
-    # per-parameter rates reach the floor; one η for both keeps bouncing across it
-    assert abs(ada.theta[-1, 0, 1]) < 1e-3
-    assert abs(gd.theta[-1, 0, 1]) > 0.1
+    # in the same 150 steps Adagrad travels 10 units along the floor, GD 0.1
+    along = {name: abs(t.theta[-1, 0, 0] - t.theta[0, 0, 0]) for name, t in (("gd", gd), ("ada", ada))}
+    assert along["ada"] > 50 * along["gd"] and along["ada"] > 5
+    assert abs(ada.theta[-1, 0, 1]) < 1e-3  # and it is on the floor
 
 
 def test_p04_adagrad_mean_form_forgets_and_sum_form_only_falls():
@@ -128,13 +167,13 @@ def test_p04_adagrad_mean_form_forgets_and_sum_form_only_falls():
     np.testing.assert_allclose(mean.sigma[:, 0], np.sqrt(np.cumsum(g**2, axis=0) / t) + 1e-10, rtol=1e-9)
     g_sum = total.grad[:-1, 0]
     np.testing.assert_allclose(total.sigma[:, 0], np.sqrt(np.cumsum(g_sum**2, axis=0)) + 1e-10, rtol=1e-9)
-    # the sum form's η/σ never grows; the mean form's grows by orders of magnitude across
+    # the sum form's η/σ never grows; the mean form's grows across
     rate_sum, rate_mean = total.effective_lr[:, 0], mean.effective_lr[:, 0]
     assert np.all(np.diff(rate_sum, axis=0) <= 1e-15)
     assert rate_mean[-1, 1] > 3 * rate_mean[:5, 1].min()
-    assert rate_mean[-1, 0] > rate_mean[0, 0]
-    # so the mean form keeps moving along the floor while the sum form slows down
-    assert np.abs(mean.theta[-1, 0, 0]) < 0.6 * np.abs(total.theta[-1, 0, 0])
+    # so the mean form keeps its pace along the floor while the sum form slows down
+    along = {name: abs(t.theta[-1, 0, 0] - t.theta[0, 0, 0]) for name, t in (("mean", mean), ("sum", total))}
+    assert along["mean"] > 3 * along["sum"]
 
 
 # ---------------------------------------------------------------------------------- §5
@@ -150,7 +189,8 @@ def test_p05_small_alpha_brakes_as_soon_as_the_slope_steepens():
         assert ratio.max() <= 1 / np.sqrt(1 - alpha) + 1e-9
         worst[alpha] = ratio.max()
     small, large = min(RMSPROP_ALPHAS), max(RMSPROP_ALPHAS)
-    assert worst[small] < 1.1  # reacts at once: every step about η long
+    assert worst[small] < 1.1  # reacts at once: no step longer than 1.05 η
+    assert worst[large] > 6  # α = 0.99: steps up to 7 η where the slope changed faster than σ
     assert worst[large] > 3 * worst[small]  # remembers long: where the slope steepens the steps grow
     assert list(worst.values()) == sorted(worst.values())  # the larger α, the later it brakes
 
@@ -207,54 +247,98 @@ def test_p06_momentum_keeps_the_sign_sigma_keeps_only_the_size():
         traj = run_labelled("p06_adam", prefix)
         assert flipped(traj) > 0.01, prefix  # the memory of past signs sometimes outvotes g
         assert np.all(traj.sigma[:, 0] > 0)  # σ: a size, never a sign
-    # every run of the scene gets closer to Rosenbrock's minimum than where it started
-    for traj in runs_of("p06_adam").values():
-        assert traj.loss[-1, 0] < 0.1 * traj.loss[0, 0]
+
+
+def test_p06_adam_shows_both_halves_and_ends_ahead_of_both():
+    momentum, rms, adam = (run_labelled("p06_adam", p) for p in ("momentum", "rmsprop", "adam"))
+    assert "torch form, v = 0" in SCENES["p06_adam"].labels()[1]  # the RMSprop run says its form
+    ratio = {name: t.loss[-1, 0] / t.loss[0, 0] for name, t in (("momentum", momentum), ("rms", rms), ("adam", adam))}
+    # Adam ends ahead of both: 2e-9 of the start's loss against 1.3e-3 and 0.3
+    assert ratio["adam"] < 1e-3 * ratio["rms"] and ratio["rms"] < ratio["momentum"]
+    assert ratio["adam"] < TARGET
+    # RMSprop's half: σ per coordinate, so it travels the flat floor — Adam too, momentum not
+    along = {name: abs(t.theta[1000, 0, 0] - t.theta[0, 0, 0]) for name, t in (("momentum", momentum), ("rms", rms), ("adam", adam))}
+    assert along["adam"] > 10 * along["momentum"] and along["rms"] > 5 * along["momentum"]
+    # momentum's half: m averages the alternating gradient across the valley away — RMSprop
+    # bounces at ±η/2 for the whole run, Adam lies on the floor
+    middle = slice(1000, 7000)
+    across_rms = np.median(np.abs(rms.theta[middle, 0, 1]))
+    across_adam = np.median(np.abs(adam.theta[middle, 0, 1]))
+    assert across_rms == pytest.approx(rms.lr[0, 0] / 2, rel=0.05)
+    assert across_adam < 1e-6 * across_rms
 
 
 # ---------------------------------------------------------------------------------- §7
 
 
 def test_p07_adagrad_mean_form_bursts_and_sum_form_does_not():
-    mean = np.abs(run_labelled("p07_adagrad_burst", "adagrad_mean").theta[:, 0, 1])
+    from lossviz.view import stability_limit
+
+    scene = SCENES["p07_adagrad_burst"]
+    mean_run = run_labelled("p07_adagrad_burst", "adagrad_mean")
+    mean = np.abs(mean_run.theta[:, 0, 1])
     total = np.abs(run_labelled("p07_adagrad_burst", "adagrad (torch").theta[:, 0, 1])
-    settled = np.argmax(mean < 1e-10)  # first step on the floor
-    assert 0 < settled < 100
-    later = mean[settled:]
-    assert later.max() > 1e-2  # … and then it shoots off across the valley
-    burst = settled + np.argmax(later > 1e-2)
-    assert 100 < burst < 300
-    # η/σ across grew by orders of magnitude on the floor, while the gradient was tiny
-    rate = run_labelled("p07_adagrad_burst", "adagrad_mean").effective_lr[:, 0, 1]
-    assert rate[burst - 5] > 3 * rate[0]
+    limit = stability_limit(scene.make_surface())
+    assert limit == pytest.approx(2e-3, rel=1e-6)
+    # down the wall and onto the floor: |θ₂| shrinks geometrically to 1e-24 …
+    low = int(np.argmin(mean))
+    assert mean[low] < 1e-20 and 30 < low < 100
+    # … because η/σ across rises through the stability limit 2/λ exactly there
+    rate = mean_run.effective_lr[:, 0, 1]
+    crossing = int(np.argmax(rate > limit))
+    assert abs(crossing - low) <= 1 and rate[0] < limit
+    # then |θ₂| grows silently (a straight line on the log panel) for about 100 steps …
+    growth = np.diff(np.log(mean[low + 5 : low + 95]))
+    assert np.all(growth > 0)
+    burst = low + int(np.argmax(mean[low:] > 1e-2))
+    assert 80 < burst - low < 150
+    # … and the path shoots off across the valley to |θ₂| ≈ 0.12
+    peak = low + int(np.argmax(mean[low:]))
+    assert 0.1 < mean[peak] < 0.2
+    # then comes back towards the floor, but not onto it: σ across has seen the burst, every
+    # step across is now η long (|g|/σ = 1), and it bounces at ±η/2 = 0.035 for good
+    eta = mean_run.lr[0, 0]
+    late = mean[-50:]
+    np.testing.assert_allclose(late, eta / 2, rtol=1e-3)
+    assert late.max() < 0.5 * mean[peak]
     # torch's sum form: once near the floor it only gets closer
-    assert total.min() < 1e-10
-    k = np.argmax(total < 1e-3)
+    assert total.min() < 1e-30
+    k = int(np.argmax(total < 1e-3))
     assert np.all(total[k + 1 :] <= total[k:-1])
+    assert scene.panels == ("abs_theta2", "effective_lr", "loss")
 
 
 # ---------------------------------------------------------------------------------- §8
 
 
-def test_p08_decay_warmup_and_cosine_each_tame_the_burst():
+def test_p08_schedules_from_one_peak_what_each_costs_and_gains():
     runs = runs_of("p08_schedules")
     scene = SCENES["p08_schedules"]
-    later = slice(150, None)  # after the constant-η run has reached the floor and before its burst
-    excursion = {label: np.nanmax(np.abs(t.theta[later, 0, 1])) for label, t in runs.items()}
-    constant, *tamed = scene.labels()
-    assert excursion[constant] > 1e-2  # the burst
-    for label in tamed:
-        assert excursion[label] < 1e-3 * excursion[constant], label
-        assert runs[label].loss[-1, 0] < 0.05 * runs[label].loss[0, 0], label  # and it still gets somewhere
-    # the schedules are what the labels say
+    constant, decay, cosine, warmup = scene.labels()
     lr = {label: t.lr[:, 0] for label, t in runs.items()}
-    assert np.ptp(lr[constant]) == 0
-    decay, warmup, cosine = tamed
-    assert np.all(np.diff(lr[decay]) < 0)
-    warmup_steps = scene.runs[2].lr["schedules"][0]["warmup_steps"]
-    assert lr[warmup][0] == 0 and np.argmax(lr[warmup]) == warmup_steps
-    assert np.all(np.diff(lr[warmup][:warmup_steps]) > 0) and np.all(np.diff(lr[warmup][warmup_steps:]) < 0)
-    np.testing.assert_allclose(lr[cosine][[0, scene.steps // 2]], [0.07, 0.035])
+    ratio = {label: t.loss[:, 0] / t.loss[0, 0] for label, t in runs.items()}
+    across = {label: np.abs(t.theta[100:, 0, 1]).max() for label, t in runs.items()}
+    first = {label: int(np.argmax(r < TARGET)) if (r < TARGET).any() else None for label, r in ratio.items()}
+    # every schedule peaks at the same η
+    for label in scene.labels():
+        assert lr[label].max() == pytest.approx(SCHEDULE_LR), label
+    # the warm-up is 5 % of the run and starts above 0
+    assert WARMUP_STEPS >= 0.05 * scene.steps and lr[warmup][0] == pytest.approx(SCHEDULE_LR / 10)
+    assert np.all(np.diff(lr[warmup][: WARMUP_STEPS + 1]) > 0) and np.argmax(lr[warmup]) == WARMUP_STEPS
+    # constant η: the burst, then a bounce across that never ends (4e-2 of the start's loss)
+    assert across[constant] > 0.05 and first[constant] is None and ratio[constant][-1] > 1e-2
+    # decay 0.2/√(t+1): the burst is tamed (|θ₂| < 1e-3 after step 100) but η falls so fast
+    # that GD-like crawling is back: after 10,000 steps it is 87 % of the way from the minimum
+    assert across[decay] < 1e-3
+    assert ratio[decay][-1] > 0.3 and abs(runs[decay].theta[-1, 0, 0]) > 0.8 * abs(runs[decay].theta[0, 0, 0])
+    # cosine: bursts like the constant run, then η → 0 takes the bounce away — below the
+    # 1e-3 target in about 4,400 steps, the only way on this bowl within 10,000
+    assert across[cosine] > 0.05 and first[cosine] is not None and first[cosine] < 5000
+    assert ratio[cosine][-1] < 1e-5
+    # warm-up then cosine: here it costs (later, larger burst) and gains nothing — Adagrad's
+    # mean form trusts σ⁰ = |g⁰| from the first step
+    assert first[warmup] is not None and first[cosine] < first[warmup] < first[cosine] + 500
+    assert across[warmup] > across[cosine]
 
 
 # ---------------------------------------------------------------------------------- §9
@@ -286,6 +370,13 @@ def test_p09_smaller_batches_give_noisier_paths_to_the_same_least_squares_fit():
         # every run approaches the least-squares fit (it starts ≈ 3.6 away)
         assert np.linalg.norm(theta[-50:] - fit, axis=1).mean() < 0.1 * np.linalg.norm(theta[0] - fit)
     assert np.linalg.norm(full[-1] - fit) < 1e-2  # full batch: right onto it
+    # the panel shows the gradient each step used (m = ĝ for plain GD): noisy at the fit
+    used = [np.median(np.hypot(*t.m[-100:, 0].T)) for t in runs.values()]
+    assert used[0] < 0.01 and 0.5 < used[1] < used[2]
+    assert "used_grad" in scene.panels
+    from lossviz import style
+
+    assert style.axis_labels(scene.surface) == ("w", "b")
     # the smaller the batch, the further the path strays from the full-batch one
     assert deviation[0] == 0 and all(a < b for a, b in zip(deviation, deviation[1:]))
 
@@ -319,6 +410,11 @@ def test_p10_gd_stops_at_the_saddle_and_offset_momentum_noise_escape(name):
         escaped = traj.diverged[0] or traj.loss[last, 0] < saddle_loss - 0.5
         assert escaped, traj.labels
         assert np.linalg.norm(traj.theta[last, 0] - saddle) > 0.5, traj.labels
+    # drawn as what they are: leaving the window downhill is an escape, not a divergence
+    from lossviz.draw import run_exits
+
+    exits = [run_exits(t, surface.bounds)[0][0] for t in (stuck, offset, momentum, noise)]
+    assert exits[0] == "" and all(kind == "escaped" for kind in exits[1:]) if name != "p10_double_well" else exits == [""] * 4
     d0 = np.subtract(offset.theta[0, 0], stuck.theta[0, 0])
     assert np.abs(d0).max() == pytest.approx(SADDLE_OFFSET)
     assert noise.theta[0, 0].tolist() == stuck.theta[0, 0].tolist()  # noise alone, from the manifold
@@ -340,13 +436,13 @@ def test_which_lr_sweep_shows_no_fixed_lr_fits_gd_and_a_window_for_adam():
     spec = SWEEPS["which_lr"]
     results = spec.results()
     assert set(results) == set(spec.optimizers)
-    best = {name: np.nanmin(r.final_loss) for name, r in results.items()}
-    start_loss = float(surfaces.get(spec.surface).f(np.array(surfaces.get(spec.surface).start)))
-    assert best["gd"] > 1e-2 * start_loss  # §2: no η brings plain GD near the minimum in time
-    assert best["adam"] < 1e-6 * best["gd"]
-    good = {name: np.nan_to_num(r.final_loss, nan=np.inf) < 1e-3 * start_loss for name, r in results.items()}
-    assert good["adam"].sum() >= 4  # a window of η values, not a lucky one …
-    assert 0 < good["momentum"].sum() < good["adam"].sum()  # … wider than momentum's
+    surface = surfaces.get(spec.surface)
+    start_loss = float(surface.f(np.array(surface.start)))
+    good = {name: np.nan_to_num(r.final_loss, nan=np.inf) < TARGET * start_loss for name, r in results.items()}
+    best = {name: np.nanmin(r.final_loss) / start_loss for name, r in results.items()}
+    assert best["gd"] > 0.3  # §2: no η brings plain GD near the minimum in 10,000 steps
+    assert not good["momentum"].any()  # nor momentum at its default β = 0.9
+    assert good["adam"].sum() >= 4 and best["adam"] < 1e-9  # Adam: a window of η values
 
 
 def test_best_lr_scene_uses_the_sweep_optimum():
@@ -358,19 +454,18 @@ def test_best_lr_scene_uses_the_sweep_optimum():
         assert r.final_loss[i] < 10 * np.nanmin(r.final_loss) + 1e-12, spec
 
 
-def test_which_lr_momentum_heatmap_momentum_opens_a_window_that_shifts_with_beta():
+def test_which_lr_momentum_heatmap_only_a_beta_near_1_reaches_the_floor():
     spec = SWEEPS["which_lr_momentum"]
     (r,) = spec.results().values()
     assert r.shape == (len(spec.lr), len(spec.values))
-    lr, beta = np.asarray(r.values[0]), np.asarray(r.values[1])
-    good = np.nan_to_num(r.final_loss, nan=np.inf) < 1e-3
-    assert not good[:, beta == 0].any()  # β = 0 is plain GD: no η works within the steps
-    assert good.any() and np.nanmin(r.final_loss) < 1e-6
-    # where momentum works, the largest good η tends to shrink as β grows (the step is about η/(1 − β))
-    works = [j for j in range(len(beta)) if good[:, j].any()]
-    largest = [lr[good[:, j]].max() for j in works]
-    assert len(works) >= 3
-    assert np.corrcoef(beta[works], np.log(largest))[0, 1] < 0
+    beta = np.asarray(r.values[1])
+    surface = surfaces.get(spec.surface)
+    start_loss = float(surface.f(np.array(surface.start)))
+    good = np.nan_to_num(r.final_loss, nan=np.inf) < TARGET * start_loss
+    works = beta[good.any(axis=0)]
+    # κ = 10⁶: momentum's speed-up needs 1 − β of about 1/√κ — only β ≥ 0.998 gets there
+    assert len(works) >= 1 and works.min() >= 0.998
+    assert not good[:, beta <= 0.99].any()
 
 
 # ------------------------------------------------------------------------ bookkeeping

@@ -14,9 +14,23 @@ import surfaces
 from lossviz import SCENES
 from lossviz import limits
 from lossviz.cli import build_parser, join_negative_values, scene_from_args
-from lossviz.lecture import NOTEBOOKS, readme_tables, update_readme
+from lossviz.lecture import NOTEBOOKS
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _tool(name: str):
+    """A script of tools/ as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+readme_tables, update_readme = _tool("readme").readme_tables, _tool("readme").update_readme
+
 README = (REPO / "README.md").read_text(encoding="utf-8")
 GIF = REPO / "docs" / "lossviz.gif"
 

@@ -221,3 +221,29 @@ def test_with_peak_lr():
     assert JOIN["schedules"][0]["lr"] == 0.1  # the spec given is not changed
     with pytest.raises(ValueError, match="lr"):
         with_peak_lr(JOIN, 0.0)
+
+
+def test_scene_panels_colours_and_line_styles():
+    from lossviz import SCENES
+
+    scene = SCENES["p06_adam"]
+    assert scene.panels == ("loss", "abs_theta2")
+    again = Scene.from_toml(scene.to_toml())
+    assert again.panels == scene.panels and Scene.from_json(scene.to_json()).panels == scene.panels
+    colors = scene.colors()
+    assert list(colors) == scene.labels() and len(set(colors.values())) == 3
+    assert all(c.startswith("#") and len(c) == 7 for c in colors.values())
+    from lossviz import style
+
+    assert colors[scene.labels()[2]] == style.optimizer_color("adam")  # keyed by RunSpec.optimizer, not the label
+    styles = scene.line_styles()
+    assert styles[scene.labels()[0]] == "solid" and styles[scene.labels()[2]] == style.optimizer_dashes("adam")
+    # runs that differ in one value: a sequential palette ordered by it, all solid
+    alpha = SCENES["p05_rmsprop_alpha"]
+    assert alpha.varying_value() == [0.1, 0.5, 0.9, 0.99]
+    assert list(alpha.colors().values()) == style.sequential_colors(4)
+    assert set(alpha.line_styles().values()) == {"solid"}
+    with pytest.raises(ValueError, match="panels: unknown panel 'nope'"):
+        Scene(panels=["nope"])
+    with pytest.raises(ValueError, match="panels must be a list"):
+        Scene(panels="loss")

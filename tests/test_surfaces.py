@@ -202,7 +202,7 @@ def hessian(surface: Surface, p, h: float = 1e-5) -> np.ndarray:
 
 def test_bowl_hessian_at_the_minimum_is_as_documented():
     bowl = SURFACES["bowl"]
-    np.testing.assert_allclose(np.linalg.eigvalsh(hessian(bowl, (0.0, 0.0))), [1.0, 1000.0], rtol=1e-6)
+    np.testing.assert_allclose(np.linalg.eigvalsh(hessian(bowl, (0.0, 0.0))), [1e-3, 1000.0], rtol=1e-6)
     assert "2/k" in elongated_doc() and "eigenvalues" in elongated_doc()
     assert bowl.minima == ((0.0, 0.0),) and bowl.f(np.zeros(2)) == 0.0
 
@@ -215,11 +215,11 @@ def test_rotated_bowl_is_the_same_bowl_turned():
     flat, turned = SURFACES["bowl"], make("bowl", angle=30.0)
     phi = math.radians(30.0)
     R = np.array([[math.cos(phi), -math.sin(phi)], [math.sin(phi), math.cos(phi)]])
-    p = np.array([[-12.0, 0.6], [3.0, -0.2], [0.5, 0.05]])
+    p = np.array([[-300.0, 0.6], [3.0, -0.2], [0.5, 0.05]])
     np.testing.assert_allclose(turned.f(p @ R.T), flat.f(p), rtol=1e-12)
     np.testing.assert_allclose(turned.grad(p @ R.T), flat.grad(p) @ R.T, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(turned.start, R @ np.array(flat.start))
-    np.testing.assert_allclose(np.linalg.eigvalsh(hessian(turned, (0.0, 0.0))), [1.0, 1000.0], rtol=1e-6)
+    np.testing.assert_allclose(np.linalg.eigvalsh(hessian(turned, (0.0, 0.0))), [1e-3, 1000.0], rtol=1e-3)  # differences leak ~1e-7 across
 
 
 def test_bowl_loss_is_exact_on_the_floor_and_finite_far_away():

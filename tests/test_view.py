@@ -24,7 +24,7 @@ from lossviz.draw import (  # noqa: E402
     draw_surface,
     surface_grid,
 )
-from lossviz.view import SceneView  # noqa: E402
+from lossviz.view import DEFAULT_PANELS, SceneView  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,9 @@ def trajs(rosen):
 
 @pytest.fixture(scope="module")
 def shared(rosen, trajs):
-    """One view for the tests that only call show(k) and read."""
-    return SceneView(rosen, trajs, figsize=(8, 5), dpi=50)
+    """One view for the tests that only call show(k) and read (all four panels asked for:
+    by default the flat η_t of these constant-η runs would be left out)."""
+    return SceneView(rosen, trajs, figsize=(8, 5), dpi=50, panels=DEFAULT_PANELS)
 
 
 @pytest.fixture
@@ -174,7 +175,8 @@ def test_minima_and_saddles_are_marked():
         surface = surfaces.SURFACES["double_well"]
         artists = draw_surface(ax, surface)
         markers = {a.get_marker() for a in artists if hasattr(a, "get_marker")}
-        assert "*" in markers and "x" in markers
+        assert style.MINIMUM_STYLE["marker"] in markers and style.SADDLE_STYLE["marker"] in markers
+        assert all(a.get_zorder() > 7 for a in artists if hasattr(a, "get_marker"))  # above every path
         assert ax.get_xlim() == tuple(surface.bounds[0])
     finally:
         plt.close(fig)
@@ -201,10 +203,10 @@ def test_loss_at_or_below_zero_uses_symlog():
     v.figure.canvas.draw()
 
 
-def test_effective_lr_has_theta1_solid_and_theta2_dashed(shared, trajs):
+def test_effective_lr_has_theta1_thick_and_theta2_thin(shared, trajs):
     curves = shared.curves["effective_lr"]
     assert len(curves.bold) == 2 * len(trajs)
-    assert [line.get_linestyle() for line in curves.bold[:2]] == ["-", "--"]
+    assert curves.bold[0].get_linewidth() > 1.5 * curves.bold[1].get_linewidth()
     shared.show(10)
     x, y = curves.bold[1].get_data()
     np.testing.assert_array_equal(y, np.where(np.isfinite(e := trajs["gd"].effective_lr[:11, 0, 1]), e, np.nan))
@@ -288,3 +290,69 @@ def test_extreme_values_draw_without_warnings(rosen):
     for name in ("loss", "grad_norm", "effective_lr", "lr"):
         lo, hi = v.axes[name].get_ylim()
         assert 0 < hi < 1e201 and np.isfinite(lo)
+
+
+# --- panels that carry information, exits, palette (shared with the Explorer) ----------------
+
+
+def test_informative_panels_drop_flat_eta_over_sigma_and_constant_eta(rosen):
+    from lossviz.view import informative_panels
+
+    gd = {"gd": optimizers.run(rosen, "gd", lr=1e-3, steps=20)}
+    assert informative_panels(gd) == ("loss", "grad_norm")  # σ ≡ 1 and η constant: nothing to see
+    adam = {"adam": optimizers.run(rosen, "adam", lr=1e-2, steps=20)}
+    assert informative_panels(adam) == ("loss", "grad_norm", "effective_lr")
+    cosine = {"gd": optimizers.run(rosen, "gd", lr=optimizers.schedules.cosine_annealing(1e-3, 20), steps=20)}
+    assert informative_panels(cosine) == ("loss", "grad_norm", "lr")
+    assert informative_panels(gd, ("grad2", "lr")) == ("grad2",)
+    with pytest.raises(ValueError, match="unknown panel 'nope'"):
+        informative_panels(gd, ("nope",))
+
+
+def test_run_exits_tell_an_escape_from_a_divergence(rosen):
+    from lossviz.draw import run_exits
+
+    blown = optimizers.run(rosen, "gd", lr=1e-2, steps=60)  # the loss rises until it overflows
+    assert blown.diverged[0]
+    assert run_exits(blown, rosen.bounds) == [("diverged", int(blown.diverged_at[0]))]
+    saddle = surfaces.SURFACES["saddle"]
+    away = optimizers.run(saddle, "gd", lr=0.1, steps=60, start=(-1.0, 0.01))  # slides off downhill
+    (kind, k), = run_exits(away, saddle.bounds)
+    assert kind == "escaped" and abs(away.theta[k, 0, 1]) > saddle.bounds[1][1] >= abs(away.theta[k - 1, 0, 1])
+    inside = optimizers.run(rosen, "adam", lr=1e-2, steps=30)
+    assert run_exits(inside, rosen.bounds) == [("", -1)]
+
+
+def test_exit_marks_have_their_own_glyphs():
+    saddle = surfaces.SURFACES["saddle"]
+    away = optimizers.run(saddle, "gd", lr=0.1, steps=60, start=(-1.0, 0.01))
+    v = SceneView(saddle, {"away": away}, panels=(), dpi=40)
+    mark, note = v.paths.marks[0], v.paths.notes[0]
+    assert mark.get_visible() and mark.get_marker() == style.ESCAPED_MARK["marker"] != style.DIVERGED_MARK["marker"]
+    assert note.get_text().startswith("left the window at step")
+    markers = {style.MINIMUM_STYLE["marker"], style.SADDLE_STYLE["marker"], style.ESCAPED_MARK["marker"], style.DIVERGED_MARK["marker"]}
+    assert len(markers) == 4  # saddle, minimum, escape, divergence: four glyphs
+
+
+def test_long_paths_are_drawn_through_their_envelope_with_every_bounce():
+    from lossviz.draw import envelope
+
+    t = np.arange(10_001)
+    y = np.where(t % 2 == 0, 1.0, -1.0) * (1 + t / 10_000)  # a zig-zag that widens
+    idx = envelope(y)
+    assert len(idx) <= 4 * 600 + 2 and idx[0] == 0 and idx[-1] == 10_000
+    # every bucket keeps its highest and lowest point: the drawn band has the full height
+    edges = np.linspace(0, len(y), 601).astype(int)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        part = idx[(idx >= lo) & (idx < hi)]
+        assert y[part].max() == y[lo:hi].max() and y[part].min() == y[lo:hi].min()
+    np.testing.assert_array_equal(envelope(y[:100]), np.arange(100))  # short series: every point
+
+
+def test_colours_are_hex_bounded_and_one_lookup():
+    labels = [f"gd run {i}" for i in range(2000)]
+    colors = style.colors_for(labels)  # used to loop for ever once the spare hues ran out
+    assert len(colors) == 2000 and all(c.startswith("#") and len(c) == 7 for c in colors.values())
+    assert len(set(list(colors.values())[:8])) == 8  # the palette first, no repeats
+    assert style.optimizer_color("adam") == style.COLORS["adam"]
+    assert style.optimizer_dashes("adam") != style.optimizer_dashes("gd") == "solid"
