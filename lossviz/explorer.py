@@ -419,7 +419,7 @@ class Explorer:
 
     def _send_static(self) -> None:
         png, layout = self.session.static(self._width)
-        self.canvas.layout = layout
+        self.canvas.geometry = layout
         self.canvas.background = png
 
     def _schedule_static(self) -> None:
