@@ -29,7 +29,6 @@ from lossviz import controls
 from lossviz.scenes import Scene, schedule_from_spec
 
 BASE_COLUMNS = ("x", "y", "loss")  # every run's block starts with θ and f; the panels' curves follow
-SECOND = ("effective_lr",)  # panels with a curve per parameter: θ₁ solid, θ₂ dashed
 MAX_ROWS = 20_000  # rows sent per run: longer runs are sent every `stride`-th step
 WINDOW = 40  # η positions computed together (in the direction the control moves)
 WINDOW_CELLS = 400_000  # steps × η values per batched run (beyond it: one η at a time)
@@ -52,9 +51,11 @@ def _split(traj: optimizers.Trajectory, b: int, label: str) -> optimizers.Trajec
 
 
 def _run_key(scene: Scene, label: str, run) -> tuple:
-    """What a run's trajectory depends on (its scene's shared settings and its own)."""
+    """What a run's trajectory depends on: its scene's shared settings and its own (not its
+    label or colour — a default label names η, which the η control changes)."""
+    own = {k: v for k, v in asdict(run).items() if k not in ("label", "color")}
     return (scene.surface, _key(scene.surface_params), scene.steps, scene.start, scene.grad_noise,
-            scene.batch_size, scene.seed, label, _key(asdict(run)))
+            scene.batch_size, scene.seed, _key(own))
 
 
 def _etas(spec, steps: int) -> np.ndarray:
@@ -65,26 +66,11 @@ def _etas(spec, steps: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(lr(np.arange(steps)[:, None]), dtype=float).reshape(steps, -1)[:, 0], (steps,))
 
 
-def series(traj: optimizers.Trajectory) -> dict[str, list[np.ndarray]]:
-    """What each side panel plots for a run (B = 1): panel → curves (η/σ: θ₁ then θ₂)."""
-    with np.errstate(all="ignore"):
-        eff = traj.effective_lr[:, 0, :]
-        return {"loss": [traj.loss[:, 0]], "grad_norm": [traj.grad_norm[:, 0]],
-                "effective_lr": [eff[:, 0], eff[:, 1]], "lr": [traj.lr[:, 0]]}
+def series(traj: optimizers.Trajectory, panel: str) -> list[np.ndarray]:
+    """What a side panel plots for a run (B = 1): the view's own curves (`lossviz.draw`)."""
+    from lossviz.draw import Run, _series
 
-
-def informative(trajectories: Mapping[str, optimizers.Trajectory]) -> tuple[str, ...]:
-    """The panels that carry information: loss and ‖g‖ always; η/σ unless σ ≡ 1 for every
-    run (plain gradient descent: η/σ = η_t, already in the η_t panel); η_t only when some run's
-    η_t changes over the steps."""
-    panels = ["loss", "grad_norm"]
-    sigma_flat = all(np.all(np.isnan(t.sigma) | (t.sigma == 1.0)) for t in trajectories.values())
-    lr_flat = all(np.all(t.lr == t.lr[:1]) for t in trajectories.values())
-    if not sigma_flat:
-        panels.append("effective_lr")
-    if not lr_flat:
-        panels.append("lr")
-    return tuple(panels)
+    return _series(panel, Run("", traj, 0))
 
 
 class Session:
@@ -143,7 +129,11 @@ class Session:
 
     @property
     def panels(self) -> tuple[str, ...]:
-        return self._fixed_panels if self._fixed_panels is not None else informative(self.trajectories)
+        """The side panels: as asked, else the scene's, else those that carry information."""
+        from lossviz.view import informative_panels
+
+        chosen = self._fixed_panels if self._fixed_panels is not None else self.scene.panels
+        return tuple(chosen) if chosen is not None else informative_panels(self.trajectories)
 
     def start(self) -> tuple[float, float]:
         """Where the runs start (the first run with its own start, else the scene's, else the surface's)."""
@@ -176,7 +166,7 @@ class Session:
             hit = self._runs.get(key)
             if hit is not None:
                 self._runs.move_to_end(key)
-                out[label] = hit
+                out[label] = hit if hit.labels == (label,) else replace(hit, labels=(label,))
                 continue
             noise = scene.grad_noise if run.grad_noise is None else run.grad_noise
             batch = scene.batch_size if run.batch_size is None else run.batch_size
@@ -195,8 +185,8 @@ class Session:
                                   start=start, grad_noise=noise, batch_size=batch, seed=scene.seed)
             for b, r in enumerate(runs):
                 self._runs[_run_key(scene, label, r)] = _split(traj, b, label)
-            out[label] = self._runs[key]
-        self._evict(keep=set(map(id, out.values())))
+            out[label] = replace(self._runs[key], labels=(label,))
+        self._evict(keep={_run_key(scene, label, run) for label, run in zip(scene.labels(), scene.runs)})
         return out
 
     def _evict(self, keep: set) -> None:
@@ -206,7 +196,7 @@ class Session:
             if total <= CACHE_STEPS:
                 break
             traj = self._runs[key]
-            if id(traj) in keep:
+            if key in keep:
                 continue
             total -= traj.steps + 1
             del self._runs[key]
@@ -221,10 +211,12 @@ class Session:
     def columns(self) -> tuple[list[str], list[dict]]:
         """The columns of every run's block (θ₁, θ₂, f, then each panel's curves) and, per
         panel, which columns it draws (dashed: the θ₂ curve of a per-parameter panel)."""
+        from lossviz.draw import TWO_SERIES
+
         names, panels = list(BASE_COLUMNS), []
         for p in self.panels:
             curves = []
-            for j in range(2 if p in SECOND else 1):
+            for j in range(2 if p in TWO_SERIES else 1):
                 curves.append({"column": len(names), "dashed": j == 1})
                 names.append(f"{p}/{j}")
             panels.append({"name": p, "curves": curves})
@@ -238,20 +230,27 @@ class Session:
         T = int(self.scene.steps)
         stride, nrows = self.rows()
         steps = np.minimum(np.arange(nrows) * stride, T)
+        from lossviz import style
+        from lossviz.draw import run_exits
+
         names, panels = self.columns()
-        colors = self.scene.colors()
+        colors, dashes = self.scene.colors(), self.scene.line_styles()
         blocks, runs = [], []
         for label, traj in self.trajectories.items():
             block = np.full((nrows, len(names)), np.nan, dtype=np.float32)
             block[:, 0:2] = traj.theta[steps, 0, :]
             block[:, 2] = traj.loss[steps, 0]
-            curves = series(traj)
             for panel in panels:
-                for curve, values in zip(panel["curves"], curves[panel["name"]]):
+                for curve, values in zip(panel["curves"], series(traj, panel["name"])):
                     have = steps < len(values)
                     block[have, curve["column"]] = values[steps[have]]
             blocks.append(block)
+            (exit_kind, exit_step), = run_exits(traj, self.surface.bounds)
+            dense = int(traj.last()[0]) > style.DENSE_STEPS
             runs.append({"label": label, "color": colors[label], "diverged_at": int(traj.diverged_at[0]),
+                         "exit": exit_kind, "exit_at": exit_step, "dash": _dash(dashes[label]),
+                         "width": style.DENSE_PATH_WIDTH if dense else style.PATH_WIDTH,
+                         "alpha": style.DENSE_PATH_ALPHA if dense else 1.0,
                          "offset": sum(b.size for b in blocks[:-1])})
         meta = {
             "version": self.version, "steps": T, "stride": stride, "rows": nrows, "columns": names,
@@ -259,7 +258,7 @@ class Session:
             "start": list(self.start()),
             "minima": np.asarray(self.surface.minima, dtype=float).reshape(-1, 2).tolist(),
             "saddles": np.asarray(self.surface.saddles, dtype=float).reshape(-1, 2).tolist(),
-            "lr": self.lr_meta(), "figsize": list(self._figsize),
+            "lr": self.lr_meta(), "figsize": list(self._figsize), "look": _look(),
         }
         return meta, np.concatenate([b.ravel() for b in blocks]).tobytes()
 
@@ -292,7 +291,7 @@ class Session:
             curves, reference = [], []
             for trajectories in runs or [self.trajectories]:
                 for t in trajectories.values():
-                    for c in series(t)[p]:
+                    for c in series(t, p):
                         curves.append(c)
                         reference.append(c if t.diverged_at[0] < 0 else c[:1])
             out[p] = value_limits(curves, scale, reference, include_zero=p == "lr")
@@ -425,6 +424,26 @@ class Session:
         if self.view is not None:
             self.view.close()
             self.view = None
+
+
+def _dash(pattern) -> list[float]:
+    """A matplotlib dash pattern ("solid", or (offset, (on, off, …)) in line widths) as the
+    canvas's setLineDash list, in line widths."""
+    if isinstance(pattern, tuple) and len(pattern) == 2 and isinstance(pattern[1], (tuple, list)):
+        return [float(v) for v in pattern[1]]
+    return []
+
+
+def _look() -> dict:
+    """The marks the front end draws, from lossviz.style (points → CSS px at 96 dpi: ×4/3)."""
+    from lossviz import style
+
+    def mark(look):
+        return {"fill": look["color"], "edge": look.get("markeredgecolor", look["color"]), "size": look["markersize"] * 4 / 3,
+                "edge_width": look.get("markeredgewidth", 1.0) * 4 / 3}
+
+    return {"minimum": mark(style.MINIMUM_STYLE), "saddle": mark(style.SADDLE_STYLE),
+            "diverged": mark(style.DIVERGED_MARK), "escaped": mark(style.ESCAPED_MARK), "px_per_pt": 4 / 3}
 
 
 def _scale_of(axis) -> dict:

@@ -31,7 +31,7 @@ def test_position_zero_returns_the_scene_itself(name):
     assert C.scaled(scene, 0) is scene
 
 
-@pytest.mark.parametrize("name", ["p06_adam", "p08_schedules", "p05_rmsprop_alpha"])
+@pytest.mark.parametrize("name", ["p06_adam", "p08_schedules", "p05_rmsprop_alpha", "p09_batch_size"])
 @pytest.mark.parametrize("index", [-13, 7, 20])
 def test_scaling_keeps_ratios_between_runs_and_the_shape_of_schedules(name, index):
     scene = SCENES[name]

@@ -12,9 +12,12 @@ from PIL import Image
 import optimizers
 from lossviz import controls as C
 from lossviz import session as S
-from lossviz.scenes import SCENES
+from lossviz.scenes import SCENES, RunSpec, Scene
 from lossviz.session import Session
 
+# three methods on Rosenbrock (the old §6 scene): quick to run, with σ and a divergence to see
+SMALL = Scene(surface="rosenbrock", runs=[RunSpec("momentum", 2e-3, {"momentum": 0.9}), RunSpec("rmsprop", 0.05), RunSpec("adam", 0.05)],
+              steps=500, start=(-1.5, 2.0), title="three methods")
 QUICK = [name for name in sorted(SCENES) if SCENES[name].steps * len(SCENES[name].runs) <= 20_000]
 
 
@@ -35,21 +38,22 @@ def test_a_scene_is_shown_as_it_is_and_runs_exactly_as_scene_run(name):
         same(s.trajectories[label].diverged_at, traj.diverged_at)
 
 
-@pytest.mark.parametrize("name", ["p06_adam", "p08_schedules", "p09_batch_size", "p10_saddle"])
+@pytest.mark.parametrize("name", ["small", "p09_batch_size", "p10_saddle", "p02_zigzag"])
 @pytest.mark.parametrize("moves", [[3], [1, 2, 3, -5], [-20, 15]])
 def test_after_eta_moves_the_runs_are_those_of_the_scaled_scene(name, moves):
-    s = Session(SCENES[name])
+    scene = SMALL if name == "small" else SCENES[name]
+    s = Session(scene)
     for index in moves:
         s.set_lr_index(index)
-    ref = C.scaled(SCENES[name], moves[-1]).run()
-    assert s.scene == C.scaled(SCENES[name], moves[-1])
+    ref = C.scaled(scene, moves[-1]).run()
+    assert s.scene == C.scaled(scene, moves[-1])
     for label, traj in ref.items():
         same(s.trajectories[label].theta, traj.theta)
         same(s.trajectories[label].lr, traj.lr)
 
 
 def test_neighbouring_eta_positions_are_cache_hits(monkeypatch):
-    s = Session(SCENES["p06_adam"])
+    s = Session(SMALL)
     calls = []
     real = optimizers.run
     monkeypatch.setattr(optimizers, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
@@ -57,7 +61,7 @@ def test_neighbouring_eta_positions_are_cache_hits(monkeypatch):
         s.set_lr_index(index)
     assert calls == [], f"{len(calls)} runs for moves inside the computed window"
     s.set_lr_index(S.WINDOW + 5)  # beyond it: one batched run per optimizer
-    assert len(calls) == len(SCENES["p06_adam"].runs)
+    assert len(calls) == len(SMALL.runs)
 
 
 def test_a_noisy_run_is_computed_alone(monkeypatch):
@@ -72,7 +76,7 @@ def test_a_noisy_run_is_computed_alone(monkeypatch):
 
 
 def test_an_index_outside_the_range_is_refused_with_the_range():
-    s = Session(SCENES["p06_adam"])
+    s = Session(SMALL)
     low, high = s.lr_range
     with pytest.raises(ValueError, match=rf"η index must be in \[{low}, {high}\]"):
         s.set_lr_index(high + 1)
@@ -90,9 +94,9 @@ def decoded(s: Session):
     return meta, blocks
 
 
-@pytest.mark.parametrize("name", ["p06_adam", "p08_schedules", "p10_double_well"])
+@pytest.mark.parametrize("name", ["small", "p01_stall", "p10_double_well"])
 def test_the_arrays_sent_are_the_trajectories_in_float32(name):
-    s = Session(SCENES[name])
+    s = Session(SMALL if name == "small" else SCENES[name])
     meta, blocks = decoded(s)
     T = s.scene.steps
     assert meta["stride"] == 1 and meta["rows"] == T + 1 and meta["steps"] == T
@@ -103,7 +107,7 @@ def test_the_arrays_sent_are_the_trajectories_in_float32(name):
         same(b["loss"], traj.loss[:, 0].astype(np.float32))
         for panel in meta["panels"]:
             for j, curve in enumerate(panel["curves"]):
-                values = S.series(traj)[panel["name"]][j]
+                values = S.series(traj, panel["name"])[j]
                 same(b[f"{panel['name']}/{j}"][: len(values)], values.astype(np.float32))
                 assert curve["dashed"] == (j == 1)
                 if len(values) == T:  # η/σ, η_t: one per step taken, none at step T
@@ -127,14 +131,17 @@ def test_long_runs_are_sent_every_stride_th_step_and_end_on_the_last():
 
 
 def test_panels_carry_information():
-    assert Session(SCENES["p01_stall"]).panels == ("loss", "grad_norm")  # GD, constant η: σ ≡ 1, η_t flat
-    assert "effective_lr" in Session(SCENES["p06_adam"]).panels
-    assert Session(SCENES["p08_schedules"]).panels[-1] == "lr"
-    assert Session(SCENES["p06_adam"], panels=("loss",)).panels == ("loss",)
+    gd = Scene(surface="bowl", runs=[RunSpec("gd", 1e-3)], steps=50)
+    assert Session(gd).panels == ("loss", "grad_norm")  # GD, constant η: σ ≡ 1, η_t flat
+    assert "effective_lr" in Session(SMALL).panels
+    cosine = gd.with_(runs=[RunSpec("gd", {"name": "cosine_annealing", "lr_max": 1e-3, "total_steps": 50})])
+    assert Session(cosine).panels[-1] == "lr"
+    assert Session(SCENES["p01_stall"]).panels == SCENES["p01_stall"].panels  # a scene that names its panels
+    assert Session(SMALL, panels=("loss",)).panels == ("loss",)
 
 
 def test_the_static_image_and_its_layout_place_data_where_matplotlib_does():
-    s = Session(SCENES["p06_adam"])
+    s = Session(SMALL)
     png, layout = s.static(1000)
     image = Image.open(io.BytesIO(png))
     assert image.size == (layout["width"], layout["height"]) and layout["width"] == 1000
@@ -163,7 +170,7 @@ def test_the_static_image_and_its_layout_place_data_where_matplotlib_does():
 
 
 def test_panel_limits_hold_while_eta_moves_a_little_and_grow_when_data_leave():
-    s = Session(SCENES["p06_adam"])
+    s = Session(SMALL)
     s.static(800)
     s.set_lr_index(1)
     assert not s.static_dirty  # small η moves: same axes, nothing to redraw
@@ -176,9 +183,9 @@ def test_panel_limits_hold_while_eta_moves_a_little_and_grow_when_data_leave():
 
 
 def test_status_and_snapshot():
-    s = Session(SCENES["p06_adam"])
+    s = Session(SMALL)
     text = s.status(0)
-    assert text.startswith("step 0 / 500 · start=(-1.5, 2) · η ×1")
+    assert text.startswith("step 0 / 500 · start=(-1.5, 2) · η ×1")  # (SMALL)
     for label in s.trajectories:
         assert label in text
     fig = s.snapshot(10)
@@ -187,9 +194,9 @@ def test_status_and_snapshot():
 
 def test_the_cache_is_bounded_in_steps_and_keeps_what_is_shown(monkeypatch):
     monkeypatch.setattr(S, "CACHE_STEPS", 30_000)
-    s = Session(SCENES["p06_adam"])  # 3 runs × 501 rows, 41 η positions per batched run
+    s = Session(SMALL)  # 3 runs × 501 rows, 41 η positions per batched run
     for index in (5, 60, -30, 45, 2):
         s.set_lr_index(index)
         cached = sum(t.steps + 1 for t in s._runs.values())
         assert cached <= 30_000 + 3 * 501
-        assert all(any(t is c for c in s._runs.values()) for t in s.trajectories.values())
+        assert all(any(t.theta is c.theta for c in s._runs.values()) for t in s.trajectories.values())

@@ -3,7 +3,8 @@
 // It knows nothing of kernels or widgets: data in, pixels out. Inputs:
 //   layout  {width, height, axes: {name: {box: [x0, y0, x1, y1] (image pixels, y down),
 //            xlim, ylim, xscale, yscale: {name: "linear" | "log" | "symlog", base, linthresh, linscale}}}}
-//   meta    {steps T, stride, rows, columns, runs: [{label, color, dash, diverged_at, offset}],
+//   meta    {steps T, stride, rows, columns, runs: [{label, color, dash, width, alpha, diverged_at,
+//            exit ("diverged" | "escaped" | ""), exit_at, offset}], look (marks' colours, sizes),
 //            panels: [{name, curves: [{column, dashed}]}], frames (the step of each frame), start,
 //            minima, saddles}
 //   data    Float32Array: per run `rows` × columns (θ₁, θ₂, f, then the panels' curves)
@@ -123,16 +124,28 @@ export function lastFinite(meta, data, run, row) {
 }
 
 export function isDiverged(run, k) {
-  return run.diverged_at >= 0 && k >= run.diverged_at;
+  const kind = run.exit === undefined ? (run.diverged_at >= 0 ? "diverged" : "") : run.exit;
+  const at = run.exit === undefined ? run.diverged_at : run.exit_at;
+  return kind === "diverged" && k >= at;
+}
+
+// a run that left the window going downhill (off a saddle): not a divergence
+export function hasEscaped(run, k) {
+  return run.exit === "escaped" && k >= run.exit_at;
 }
 
 // per run what the status line says at step k
 export function statusAt(meta, data, k) {
   const row = rowOfStep(meta, k);
   return meta.runs.map((run) => {
-    if (isDiverged(run, k)) return { label: run.label, color: run.color, text: `diverged at step ${run.diverged_at}`, diverged: true };
+    if (isDiverged(run, k)) {
+      const at = run.exit === undefined ? run.diverged_at : run.exit_at;
+      return { label: run.label, color: run.color, text: `diverged at step ${at}`, diverged: true };
+    }
     const f = value(meta, data, run, row, COLUMN.loss);
-    return { label: run.label, color: run.color, text: `f = ${formatNumber(f)}`, diverged: false };
+    const text = Number.isFinite(f) || !hasEscaped(run, k) ? `f = ${formatNumber(f)}` : "";
+    const left = hasEscaped(run, k) ? `${text ? ", " : ""}left the window at step ${run.exit_at}` : "";
+    return { label: run.label, color: run.color, text: text + left, diverged: false };
   });
 }
 
@@ -167,10 +180,37 @@ function star(ctx, x, y, r) {
   ctx.closePath();
 }
 
-function cross(ctx, x, y, r) {
+function diamond(ctx, x, y, r) {
   ctx.beginPath();
-  ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
-  ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
+  ctx.moveTo(x, y - r); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r); ctx.lineTo(x - r, y); ctx.closePath();
+}
+
+function filledX(ctx, x, y, r) { // matplotlib's "X": a plus sign with thick arms, turned 45°
+  const w = r * 0.34, c = Math.SQRT1_2;
+  const plus = [[w, w], [w, r], [-w, r], [-w, w], [-r, w], [-r, -w], [-w, -w], [-w, -r], [w, -r], [w, -w], [r, -w], [r, w]];
+  ctx.beginPath();
+  for (const [a, b] of plus) ctx.lineTo(x + c * (a - b), y + c * (a + b));
+  ctx.closePath();
+}
+
+function triangleRight(ctx, x, y, r) {
+  ctx.beginPath();
+  ctx.moveTo(x + r, y); ctx.lineTo(x - r * 0.6, y - r * 0.8); ctx.lineTo(x - r * 0.6, y + r * 0.8); ctx.closePath();
+}
+
+const DEFAULT_LOOK = {
+  minimum: { fill: "#f0e442", edge: "black", size: 26, edge_width: 1.6 },
+  saddle: { fill: "white", edge: "black", size: 15, edge_width: 2.7 },
+  diverged: { fill: "#d55e00", edge: "white", size: 21, edge_width: 1.6 },
+  escaped: { fill: "#555555", edge: "white", size: 17, edge_width: 1.3 },
+  px_per_pt: 4 / 3,
+};
+
+function mark(ctx, shape, x, y, look, u) {
+  const r = (look.size / 2) * u;
+  shape(ctx, x, y, r);
+  ctx.fillStyle = look.fill; ctx.fill();
+  ctx.strokeStyle = look.edge; ctx.lineWidth = look.edge_width * u; ctx.setLineDash([]); ctx.stroke();
 }
 
 // Draw step k. `s` = canvas pixels per image pixel; `u` = canvas pixels per CSS pixel (line widths).
@@ -189,10 +229,14 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
     ctx.save();
     ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
     ctx.lineJoin = "round"; ctx.lineCap = "round";
+    const look = meta.look || DEFAULT_LOOK;
     for (const run of meta.runs) {
-      ctx.strokeStyle = run.color; ctx.lineWidth = 2.2 * u; ctx.setLineDash(run.dash ? run.dash.map((d) => d * u) : []);
+      const lw = (run.width || 2) * look.px_per_pt * u;
+      ctx.strokeStyle = run.color; ctx.lineWidth = lw; ctx.globalAlpha = run.alpha || 1;
+      ctx.setLineDash(run.dash && run.dash.length ? run.dash.map((d) => d * lw) : []);
       polyline(ctx, (r) => t.x(value(meta, data, run, r, COLUMN.x)), (r) => t.y(value(meta, data, run, r, COLUMN.y)), row);
     }
+    ctx.globalAlpha = 1;
     ctx.setLineDash([]);
     for (const run of meta.runs) { // start markers: hollow circles
       const px = t.x(value(meta, data, run, 0, COLUMN.x)), py = t.y(value(meta, data, run, 0, COLUMN.y));
@@ -210,30 +254,30 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
     // minima and saddles above the paths
     ctx.save();
     ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
-    for (const [x, y] of meta.saddles || []) {
-      cross(ctx, t.x(x), t.y(y), 6 * u); ctx.strokeStyle = "black"; ctx.lineWidth = 2.5 * u; ctx.stroke();
-    }
-    for (const [x, y] of meta.minima || []) {
-      star(ctx, t.x(x), t.y(y), 9 * u); ctx.fillStyle = "gold"; ctx.fill(); ctx.strokeStyle = "black"; ctx.lineWidth = 1 * u; ctx.stroke();
-    }
+    for (const [x, y] of meta.saddles || []) mark(ctx, diamond, t.x(x), t.y(y), look.saddle, u);
+    for (const [x, y] of meta.minima || []) mark(ctx, star, t.x(x), t.y(y), look.minimum, u);
     ctx.restore();
-    // diverged runs: a red ✕ where the path ends (kept on the window's edge) and the step;
-    // notes of runs that ended at the same place stack instead of overlapping
+    // how runs ended: a divergence (an instability) and an escape (left the window going
+    // downhill) have their own glyphs, kept on the window's edge; notes of runs that ended
+    // at the same place stack instead of overlapping
     const notes = [];
     for (const run of meta.runs) {
-      if (!isDiverged(run, k)) continue;
-      const h = lastFinite(meta, data, run, row);
+      const diverged = isDiverged(run, k), escaped = !diverged && hasEscaped(run, k);
+      if (!diverged && !escaped) continue;
+      const h = lastFinite(meta, data, run, escaped ? Math.min(row, rowOfStep(meta, run.exit_at)) : row);
       let px = h >= 0 ? t.x(value(meta, data, run, h, COLUMN.x)) : (bx0 + bx1) / 2;
       let py = h >= 0 ? t.y(value(meta, data, run, h, COLUMN.y)) : (by0 + by1) / 2;
       px = Math.min(Math.max(px, bx0), bx1); py = Math.min(Math.max(py, by0), by1);
-      cross(ctx, px, py, 7 * u); ctx.strokeStyle = "#d62728"; ctx.lineWidth = 3 * u; ctx.stroke();
-      ctx.font = `bold ${11 * u}px sans-serif`; ctx.fillStyle = "#d62728";
+      const style = diverged ? look.diverged : look.escaped;
+      mark(ctx, diverged ? filledX : triangleRight, px, py, style, u);
+      ctx.font = `bold ${12 * u}px sans-serif`; ctx.fillStyle = diverged ? style.fill : "#333333";
       ctx.textAlign = px > (bx0 + bx1) / 2 ? "right" : "left"; ctx.textBaseline = py > (by0 + by1) / 2 ? "bottom" : "top";
       const near = notes.filter(([qx, qy]) => Math.abs(qx - px) < 40 * u && Math.abs(qy - py) < 40 * u).length;
       notes.push([px, py]);
       const down = py > (by0 + by1) / 2 ? -1 : 1;
-      ctx.fillText(`${run.label}: diverged at step ${run.diverged_at}`, px + (px > (bx0 + bx1) / 2 ? -9 : 9) * u,
-                   py + down * (6 + 14 * near) * u);
+      const at = diverged ? (run.exit === undefined ? run.diverged_at : run.exit_at) : run.exit_at;
+      const text = diverged ? `${run.label}: diverged at step ${at}` : `${run.label}: left the window at step ${at}`;
+      ctx.fillText(text, px + (px > (bx0 + bx1) / 2 ? -11 : 11) * u, py + down * (7 + 15 * near) * u);
     }
     ctx.font = `${12 * u}px sans-serif`; ctx.fillStyle = "black"; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
     ctx.fillText(`step ${Math.min(k, meta.steps)} / ${meta.steps}`, bx1, by0 - 3 * u);
