@@ -73,7 +73,8 @@ class Explorer:
     Args:
       surface: a registry name (`surfaces.SURFACES`) or "expression" (then
         `surface_params={"text": "x**2 + 10*y**2"}`).
-      optimizers: registry names (`optimizers.OPTIMIZERS`), one run each.
+      optimizers: registry names (`optimizers.OPTIMIZERS`), one run each; an `Optimizer` or a
+        factory of one is registered first (`optimizers.register`, under its name).
       steps: T, the number of updates.
       lr: η (a float) or a schedule spec such as {"name": "cosine_annealing", "lr_max": 0.1,
         "total_steps": 300}.
@@ -94,7 +95,8 @@ class Explorer:
         bad = sorted(set(hyper) - set(keys))
         if bad:
             raise ValueError(f"hyper: unknown slider {bad[0]!r}; valid: {', '.join(keys)}")
-        names = [optimizers] if isinstance(optimizers, str) else list(dict.fromkeys(optimizers))
+        given = [optimizers] if isinstance(optimizers, str) or not isinstance(optimizers, (list, tuple)) else list(optimizers)
+        names = list(dict.fromkeys(_registered(o) for o in given))
         if not names:
             raise ValueError("optimizers: choose at least one optimizer")
         for name in names:
@@ -597,6 +599,26 @@ class Explorer:
             c["start_y"].value = float(np.clip(y, -START_LIMIT, START_LIMIT))
             c["frames"].value = min(int(s.frames), FRAMES_MAX)
             c["scene_text"].value = _scene_text(self.session.scene)
+
+
+def _registered(optimizer) -> str:
+    """A registry name for an entry of Explorer's `optimizers`: a name as it is; an Optimizer
+    or a factory is registered under its own name (a student's optimizer from a cell)."""
+    if isinstance(optimizer, str):
+        return optimizer
+    import re
+
+    if isinstance(optimizer, _optimizers.Optimizer):
+        name = optimizer.name or "my_optimizer"
+    elif callable(optimizer):
+        name = getattr(optimizer, "__name__", "") or "my_optimizer"
+    else:
+        raise ValueError(f"optimizers: expected registry names, Optimizers or factories, got {optimizer!r}")
+    name = re.sub(r"[^a-z0-9_]", "_", name.lower()).strip("_") or "my_optimizer"
+    name = name if name[0].isalpha() else "opt_" + name
+    if name not in _optimizers.OPTIMIZERS or not _optimizers.registry.ENTRIES[name].builtin:
+        _optimizers.register(name, optimizer, title=name)
+    return name
 
 
 def _scene_text(scene: Scene) -> str:

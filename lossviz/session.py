@@ -25,6 +25,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 import optimizers
+import surfaces
 from lossviz import controls
 from lossviz.scenes import Scene, schedule_from_spec
 
@@ -267,7 +268,17 @@ class Session:
         low, high = self.lr_range
         ref = controls.peak_lr(self.base.runs[0].lr)
         return {"index": self.lr_index, "min": low, "max": high, "step": controls.LR_STEP, "ref": ref,
-                "factor": self.factor, "runs": len(self.scene.runs)}
+                "factor": self.factor, "runs": len(self.scene.runs), "theory": self.theory()}
+
+    def theory(self) -> dict | None:
+        """Fixed-step theory of the surface's quadratic model at its minimum (exact for a
+        quadratic): GD is stable for η < 2/λ_max, fastest at 2/(λ_min + λ_max). None where
+        there is no such model (a saddle, no minimum, no Hessian)."""
+        try:
+            model = surfaces.quadratic_theory(self.surface)
+        except ValueError:
+            return None
+        return {"limit": float(model.lr_limit), "optimal": float(model.lr_optimal), "exact": bool(model.exact)}
 
     # ------------------------------------------------------------------ the static image
     def _neighbours(self, span: int = NEIGHBOURS) -> list[dict]:

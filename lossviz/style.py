@@ -213,7 +213,7 @@ def run_colors(optimizers: Sequence[str | None], given: Sequence[str | None] = (
     out = []
     for name, color in zip(optimizers, given):
         if color is None:
-            color = COLORS.get(name) if name else None
+            color = _colors().get(name) if name else None
             if color is None or color in used:
                 color = next(spares, None) or SPARE_COLORS[len(out) % len(SPARE_COLORS)]
         used.add(color.lower())

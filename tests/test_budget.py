@@ -178,7 +178,10 @@ def test_gif_pixels_times_frames_is_refused_before_the_scene_runs(tmp_path, monk
     monkeypatch.setattr(Scene, "run", lambda *a, **k: pytest.fail("ran the scene"))
     error = quick(export.save_gif, scene, tmp_path / "a.gif", frames=2000, dpi=600, seconds=1.0)
     assert isinstance(error, ValueError) and "pixels × frames must be at most 1,000,000,000" in str(error)
-    assert "6600 × 3600 × 2,000 frames" in str(error)
+    from lossviz import style
+
+    w, h = (int(round(v * 600)) for v in style.FIGSIZE)  # the default figure at 600 dpi
+    assert f"{w} × {h} × 2,000 frames" in str(error)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -189,7 +192,7 @@ def test_one_picture_has_a_pixel_bound(tmp_path):
 
 def test_frames_are_counted_as_the_run_gives_them():
     # a 30-step scene has 31 frames at most, whatever frames= asks for
-    export.check_pixels(None, 600, None, frames=31)
+    export.check_pixels(None, 300, None, frames=31)
     with pytest.raises(ValueError):
         export.check_pixels(None, 600, None, frames=2000)
 

@@ -93,7 +93,7 @@ def test_list_prints_formulas_as_plain_text_and_names_the_formula_surface(capsys
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "$" not in out and "\\frac" not in out and "\\left" not in out
-    assert "f(x, y) = 1/2 x^2 + 10 (√(1 + (y/0.1)^2) - 1)" in out
+    assert "f(x, y) = 0.001/2 x^2 + 10 (√(1 + (y/0.1)^2) - 1)" in out
     assert "expression" in out and "--surface-param 'text=" in out
 
 

@@ -15,15 +15,26 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import optimizers  # noqa: E402
 import surfaces  # noqa: E402
 from optimizers import Direction, Optimizer, schedules  # noqa: E402
 from surfaces.base import Surface, pack, pack_hessian, xy  # noqa: E402
 
-from lossviz import lecture, style, sweeps  # noqa: E402
+from lossviz import style, sweeps  # noqa: E402
 from lossviz.cli import main, parse_run  # noqa: E402
 from lossviz.scenes import RunSpec, Scene, with_peak_lr  # noqa: E402
+
+
+def _readme_tool():
+    """tools/readme.py (the README's table generator) as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme", Path(__file__).resolve().parents[1] / "tools" / "readme.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class EmaState(NamedTuple):
@@ -127,7 +138,7 @@ def test_a_registered_optimizer_appears_in_the_cli_sweeps_colours_and_readme(stu
     fig = sweeps.sweep_figure(surfaces.SURFACES["quadratic"], [student], lr=[0.01, 0.1], steps=20, heatmap="beta", values=[0.0, 0.5])
     assert fig.axes[0].get_ylabel() == "β"  # the registered symbol labels the axis
     assert style.optimizer_color(student) == "#123456"
-    assert "| `ema_momentum` | momentum, EMA form | `beta=0.9` |" in lecture.optimizer_table()
+    assert "| `ema_momentum` | momentum, EMA form | `beta=0.9` |" in _readme_tool().optimizer_table()
 
 
 def test_a_scene_with_a_registered_optimizer_round_trips_and_uses_its_colour(student):
@@ -232,7 +243,7 @@ def test_a_registered_surface_appears_everywhere(my_surface, capsys):
     assert np.abs(again.run()[again.labels()[0]].theta[1, 0]).max() < 1e-12  # Newton on its exact hess
     assert main(["list"]) == 0
     assert "tilted_bowl" in capsys.readouterr().out
-    assert "| `tilted_bowl` |" in lecture.surface_table()
+    assert "| `tilted_bowl` |" in _readme_tool().surface_table()
 
 
 def test_a_wrong_gradient_is_caught_at_registration():
@@ -274,11 +285,15 @@ def test_schedule_registration_checks_the_peak_and_purity():
 
 
 def test_readers_see_the_registries_at_call_time_not_import_time():
-    """No module outside the Explorer keeps a copy of a registry made at import."""
+    """No module keeps a copy of a registry made at import (the Explorer reads them when built)."""
     import lossviz.cli
+    import lossviz.controls
+    import lossviz.explorer
+    import lossviz.lecture
     import lossviz.scenes
+    import lossviz.session
 
-    for module in (lossviz.cli, lossviz.scenes, sweeps, lecture, style):
+    for module in (lossviz.cli, lossviz.scenes, sweeps, lossviz.lecture, style, lossviz.controls, lossviz.explorer, lossviz.session):
         for value in vars(module).values():
             for table in (optimizers.OPTIMIZERS, surfaces.SURFACES, schedules.SCHEDULES):
                 if isinstance(value, (dict, tuple, list, frozenset)) and value is not table and len(value) >= 5:
@@ -316,3 +331,36 @@ def test_a_surface_instance_registers_as_an_entry_without_parameters():
             surfaces.make("fixed_bowl", tilt=1.0)
     finally:
         surfaces.unregister("fixed_bowl")
+
+
+def test_a_registered_optimizer_is_in_the_explorer_built_after_it(student):
+    from lossviz.explorer import Explorer
+
+    ex = Explorer(surface="quadratic", optimizers=[student, "gd"], steps=30, lr=0.05)
+    assert student in ex._boxes and ex._boxes[student].value
+    assert ex.controls["beta"].layout.display is None and ex.controls["beta"].tooltip.startswith("β — ")
+    ex.controls["beta"].value = 0.5
+    assert ex.last_error is None and ex.scene.runs[0].hyper == {"beta": 0.5}
+    assert ex.canvas.meta["runs"][0]["color"] == "#123456"
+
+
+def test_the_explorer_takes_an_optimizer_factory_directly():
+    from lossviz.explorer import Explorer
+
+    def my_heavy_ball(beta=0.9):
+        def init(theta):
+            return np.zeros_like(theta)
+
+        def update(g, m):
+            m = beta * m + g
+            return Direction(m, np.ones_like(g)), m
+
+        return Optimizer(init, update)
+
+    try:
+        ex = Explorer(surface="rosenbrock", optimizers=[my_heavy_ball, "momentum"], steps=40, lr=1e-3)
+        assert [r.optimizer for r in ex.scene.runs] == ["my_heavy_ball", "momentum"]
+        mine, ref = ex.trajectories.values()
+        np.testing.assert_allclose(mine.theta, ref.theta, rtol=1e-12)  # the same rule as torch's SGD momentum
+    finally:
+        optimizers.unregister("my_heavy_ball")

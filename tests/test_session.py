@@ -200,3 +200,10 @@ def test_the_cache_is_bounded_in_steps_and_keeps_what_is_shown(monkeypatch):
         cached = sum(t.steps + 1 for t in s._runs.values())
         assert cached <= 30_000 + 3 * 501
         assert all(any(t.theta is c.theta for c in s._runs.values()) for t in s.trajectories.values())
+
+
+def test_the_eta_control_gets_the_quadratic_models_theory():
+    bowl = Session(SCENES["p02_zigzag"])
+    across = bowl.surface.params["across"]
+    assert bowl.payload()[0]["lr"]["theory"]["limit"] == pytest.approx(2 / across)  # GD settles only below 2/λ_max
+    assert Session(SCENES["p10_saddle"]).payload()[0]["lr"]["theory"] is None  # a saddle has no stable fixed step

@@ -87,8 +87,10 @@ def test_heavy_balls_optimal_eta_and_beta_reach_the_sqrt_kappa_rate():
 
 
 def test_theory_of_other_surfaces_is_the_local_model_or_a_clear_error():
-    bowl = quadratic_theory(SURFACES["bowl"])
-    assert not bowl.exact and bowl.eigenvalues == pytest.approx((1.0, 1000.0)) and bowl.lr_limit == pytest.approx(2e-3)
+    b = SURFACES["bowl"]
+    bowl = quadratic_theory(b)  # λ along = the bowl's `along`, across = k: the local model at the minimum
+    along, across = b.params["along"], b.params["across"]
+    assert not bowl.exact and bowl.eigenvalues == pytest.approx((along, across)) and bowl.lr_limit == pytest.approx(2 / across)
     with pytest.raises(ValueError, match="saddle.*eigenvalues -2 and 2.*both > 0"):
         quadratic_theory(SURFACES["saddle"], (0.0, 0.0))
     with pytest.raises(ValueError, match="lists no minimum"):

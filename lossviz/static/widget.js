@@ -24,7 +24,8 @@ function render({ model, el: root }) {
   lrLabel.textContent = "η";
   const lr = el("input", "lv-lr", { type: "range", step: "1", title: lrLabel.title, "aria-label": "η, learning rate" });
   const lrOut = el("span", "lv-lr-readout");
-  lrRow.append(lrLabel, lr, lrOut);
+  const lrTheory = el("span", "lv-lr-theory");
+  lrRow.append(lrLabel, lr, lrOut, lrTheory);
   // the figure
   const holder = el("div", "lv-canvas");
   const canvas = el("canvas", "lv-draw", { title: "click the contour to start every run there" });
@@ -124,6 +125,11 @@ function render({ model, el: root }) {
     const eta = m.ref * Math.pow(10, Number(lr.value) * m.step);
     const f = Math.pow(10, Number(lr.value) * m.step);
     lrOut.textContent = `${formatNumber(Number(lr.value) === 0 ? m.ref : eta)}` + (m.runs > 1 ? `  (every run ×${formatNumber(Number(lr.value) === 0 ? 1 : f)})` : "");
+    if (m.theory) { // the quadratic model's fixed-step theory, next to η
+      lrTheory.textContent = `GD stable for η < 2/λmax = ${formatNumber(m.theory.limit)} · best fixed η = ${formatNumber(m.theory.optimal)}`;
+      lrTheory.title = (m.theory.exact ? "the quadratic's" : "the quadratic model at the minimum:") +
+        " gradient descent settles only for η < 2/λ_max; 2/(λ_min + λ_max) is the fastest fixed step";
+    } else lrTheory.textContent = "";
   }
 
   function sendLr(index) {
