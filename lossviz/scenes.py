@@ -70,10 +70,11 @@ def _text(where: str, value: Any, *, optional: bool = False, max_length: int = l
         raise ValueError(f"{where} must be text, got {_show(value)}")
     if len(value) > max_length:
         raise ValueError(f"{where} is too long: {len(value):,} characters, at most {max_length}")
-    from matplotlib import cbook
+    if "$" in value:  # (matplotlib is imported only for text that may be mathtext)
+        from matplotlib import cbook
 
-    if "$" in value and cbook.is_math_text(value):
-        _check_mathtext(where, value)
+        if cbook.is_math_text(value):
+            _check_mathtext(where, value)
     return value
 
 
