@@ -77,7 +77,7 @@ class _Parser(argparse.ArgumentParser):
 def parse_value(text: str) -> Any:
     """'0.9' → 0.9, '3' → 3, 'true' → True, '0.9/0.999' → (0.9, 0.999), else the text."""
     text = text.strip()
-    if "/" in text and len(text) <= 1000:
+    if "/" in text and len(text) <= 1000:  # (a longer text is no tuple lossviz takes: keep it whole for the error)
         return tuple(parse_value(part) for part in text.split("/"))
     low = text.lower()
     if low in ("true", "yes", "on"):
@@ -301,6 +301,7 @@ def cmd_list(args) -> int:
     import optimizers
     import surfaces
     from optimizers.schedules import SCHEDULES
+    from surfaces.expression import FUNCTIONS
 
     from lossviz.scenes import SCENES
 
@@ -314,7 +315,7 @@ def cmd_list(args) -> int:
         if params:
             out.append(f"  {'':<15} parameters: {params}")
     out.append(f"  {'expression':<15} f(x, y) = a formula you type, e.g. --surface expression --surface-param 'text=x**2/2 + 3*y**2'")
-    out.append(f"  {'':<15} numbers, x, y, pi, E, + - * / ** ( ), {', '.join(surfaces.expression.__globals__['FUNCTIONS'])}")
+    out.append(f"  {'':<15} numbers, x, y, pi, E, + - * / ** ( ), {', '.join(FUNCTIONS)}")
     out.append(f"  {'':<15} parameters: text (the formula), bounds=x_min/x_max/y_min/y_max (default -3/3/-3/3), start=x/y")
     out.append("")
     out.append("Optimizers (--run NAME:lr=η,key=value,...):")

@@ -66,7 +66,9 @@ def test_formula_pole_outside_the_window_is_fine():
 
 
 def test_limits_name_the_formula_bounds():
-    assert limits.MAX_FORMULA_LENGTH == surfaces.expression.__globals__["MAX_LENGTH"]
+    from surfaces.expression import MAX_LENGTH
+
+    assert limits.MAX_FORMULA_LENGTH == MAX_LENGTH
     assert limits.MAX_NUMBER_MAGNITUDE == 300 and limits.MAX_FORMULA_DEPTH == 30
 
 
