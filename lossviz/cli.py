@@ -77,7 +77,7 @@ class _Parser(argparse.ArgumentParser):
 def parse_value(text: str) -> Any:
     """'0.9' → 0.9, '3' → 3, 'true' → True, '0.9/0.999' → (0.9, 0.999), else the text."""
     text = text.strip()
-    if "/" in text and len(text) <= 1000:
+    if "/" in text and len(text) <= 1000:  # (a longer text is no tuple lossviz takes: keep it whole for the error)
         return tuple(parse_value(part) for part in text.split("/"))
     low = text.lower()
     if low in ("true", "yes", "on"):
@@ -150,12 +150,14 @@ def surface_params(name: str | None, text: str) -> dict[str, Any]:
     import surfaces
 
     factory = surfaces.expression if name == "expression" else surfaces.FACTORIES.get(name or "")
-    raw = []
-    if factory is not None:
-        for key, p in inspect.signature(factory).parameters.items():
-            if p.annotation in (str, "str") or isinstance(p.default, str):
-                raw.append(key)
-    return parse_params(text, "--surface-param", raw)
+    signature = inspect.signature(factory).parameters if factory is not None else {}
+    raw = [key for key, p in signature.items() if p.annotation in (str, "str") or isinstance(p.default, str)]
+    params = parse_params(text, "--surface-param", raw)
+    for key, value in params.items():  # a window x_min/x_max/y_min/y_max → ((x_min, x_max), (y_min, y_max))
+        default = signature[key].default if key in signature else None
+        if isinstance(default, tuple) and default and isinstance(default[0], tuple) and isinstance(value, tuple) and len(value) == 4:
+            params[key] = (value[:2], value[2:])
+    return params
 
 
 def _cut(text: str, n: int = 80) -> str:
@@ -299,6 +301,7 @@ def cmd_list(args) -> int:
     import optimizers
     import surfaces
     from optimizers.schedules import SCHEDULES
+    from surfaces.expression import FUNCTIONS
 
     from lossviz.scenes import SCENES
 
@@ -312,7 +315,7 @@ def cmd_list(args) -> int:
         if params:
             out.append(f"  {'':<15} parameters: {params}")
     out.append(f"  {'expression':<15} f(x, y) = a formula you type, e.g. --surface expression --surface-param 'text=x**2/2 + 3*y**2'")
-    out.append(f"  {'':<15} numbers, x, y, pi, E, + - * / ** ( ), {', '.join(surfaces.expression.__globals__['FUNCTIONS'])}")
+    out.append(f"  {'':<15} numbers, x, y, pi, E, + - * / ** ( ), {', '.join(FUNCTIONS)}")
     out.append(f"  {'':<15} parameters: text (the formula), bounds=x_min/x_max/y_min/y_max (default -3/3/-3/3), start=x/y")
     out.append("")
     out.append("Optimizers (--run NAME:lr=η,key=value,...):")
@@ -491,11 +494,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, formatter_class=argparse.RawDescriptionHelpFormatter, epilog="run spec:\n" + RUN_HELP)
         p.add_argument("-o", "--output", required=True, help=f"output file (.{name}); its folder must exist")
         p.add_argument("--scene", help="a scene file (.toml/.json) or a named scene (see `lossviz list`); the options below override it")
-        p.add_argument("--surface", help="surface name (see `lossviz list`); default rosenbrock")
-        p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100")
+        p.add_argument("--surface", help="surface name (see `lossviz list`), or expression for a formula you type; default rosenbrock")
+        p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100; for --surface expression: text=FORMULA, e.g. 'text=x**2/2 + 3*y**2'")
         p.add_argument("--run", action="append", metavar="NAME:K=V,...", help="a run, repeatable (see 'run spec' below)")
         p.add_argument("--lr", type=_float, help=LR_HELP)
-        p.add_argument("--steps", type=_positive_int, help="number of updates T (default 200)")
+        p.add_argument("--steps", type=_positive_int, help="number of updates T (default 200); runs × steps at most 1,000,000")
         p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
         p.add_argument("--noise", type=_float, help="standard deviation of Gaussian gradient noise")
         p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (data-defined surfaces such as 'regression')")
@@ -509,15 +512,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--step", type=_positive_int, help="the step to show (default: the last)")
             p.set_defaults(frames=None, fps=None)
         else:
-            p.add_argument("--frames", type=_positive_int, help="most frames, 2..2000 (default 120; long runs get log-spaced frames)")
+            p.add_argument("--frames", type=_positive_int, help="most frames, 2..2000 (default 120; long runs get log-spaced frames); pixels × frames at most 1e9")
             p.add_argument("--fps", type=_positive_int, help="frames per second, 1..100 (default 20)")
 
     p = sub.add_parser("sweep", help="final loss against η per optimizer, or an η × hyperparameter heatmap, as PNG")
     p.add_argument("-o", "--output", required=True, help="output file (.png); its folder must exist")
-    p.add_argument("--surface", default="rosenbrock", help="surface name (default rosenbrock)")
-    p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100")
+    p.add_argument("--surface", default="rosenbrock", help="surface name, or expression for a formula (default rosenbrock)")
+    p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100, or text=FORMULA for expression")
     p.add_argument("--optimizers", default="gd,momentum,adam", help="comma-separated optimizer names (default gd,momentum,adam)")
-    p.add_argument("--lr", default="1e-4:1:40", help="η grid LOW:HIGH:COUNT, log-spaced (default 1e-4:1:40)")
+    p.add_argument("--lr", default="1e-4:1:40", help="η grid LOW:HIGH:COUNT, log-spaced, η in 1e-30..1e30 (default 1e-4:1:40)")
     p.add_argument("--steps", type=_positive_int, default=200, help="updates per run (default 200)")
     p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
     p.add_argument("--heatmap", metavar="NAME", help="also vary this hyperparameter (momentum, alpha, beta1, beta2, eps): an η × NAME heatmap")

@@ -23,7 +23,7 @@ from surfaces.expression import MAX_NUMBER_LENGTH, MAX_NUMBER_MAGNITUDE
 
 # -- runs (optimizers.run, Scene) ---------------------------------------------------------
 STEPS_RANGE = (1, MAX_STEPS)  # updates T of one run
-MAX_RUNS = 100  # runs in one scene (a legend of more is unreadable anyway)
+MAX_RUNS = 100  # runs in one scene or one SceneView (a legend of more is unreadable anyway)
 # runs × steps of a whole scene: each run is its own loop of ~10–25 µs a step, and a drawn
 # step costs ~0.5 kB, so 1,000,000 is ≤ ~25 s and < 1 GB (one 10⁶-step run, or 10 × 10⁵)
 MAX_SCENE_STEPS = 1_000_000

@@ -71,10 +71,11 @@ def _text(where: str, value: Any, *, optional: bool = False, max_length: int = l
         raise ValueError(f"{where} must be text, got {_show(value)}")
     if len(value) > max_length:
         raise ValueError(f"{where} is too long: {len(value):,} characters, at most {max_length}")
-    from matplotlib import cbook
+    if "$" in value:  # (matplotlib is imported only for text that may be mathtext)
+        from matplotlib import cbook
 
-    if "$" in value and cbook.is_math_text(value):
-        _check_mathtext(where, value)
+        if cbook.is_math_text(value):
+            _check_mathtext(where, value)
     return value
 
 
@@ -321,8 +322,11 @@ class RunSpec:
             if isinstance(value, tuple) != pair or (pair and any(isinstance(v, tuple) for v in value)):
                 raise ValueError(f"hyper.{key} must be one value like {_show(defaults[key])} (a run of a scene is one configuration), got {_show(value)}")
         self.start = _point("start", self.start)
-        if self.hyper.get("nesterov") is True and not (self.make_optimizer().hyper.get("momentum", 0) > 0 and not self.make_optimizer().hyper.get("dampening", 0)):
-            raise ValueError("hyper: nesterov = true needs momentum > 0 and dampening = 0 (as in torch.optim.SGD); e.g. momentum = 0.9")
+        if self.hyper.get("nesterov") is True:  # typed by the user, as torch.optim.SGD checks it
+            # (the "nesterov" entry at β = 0 stays legal: a slider position is never an error)
+            hyper = self.make_optimizer().hyper
+            if not (hyper.get("momentum", 0) > 0 and not hyper.get("dampening", 0)):
+                raise ValueError("hyper: nesterov = true needs momentum > 0 and dampening = 0 (as in torch.optim.SGD); e.g. momentum = 0.9")
         self.label = _text("label", self.label, optional=True, max_length=limits.MAX_LABEL_LENGTH)
         self.color = _text("color", self.color, optional=True)
         if self.color is not None:

@@ -95,6 +95,16 @@ def _is_plain_agg(fig: Figure) -> bool:
     return type(fig.canvas) is FigureCanvasAgg
 
 
+def _check_run_count(trajectories: Mapping[str, object]) -> None:
+    """At most limits.MAX_RUNS drawn runs (batched runs count one each): every run is a dozen
+    artists, and 1000 of them took ~50 s to draw."""
+    from lossviz.limits import MAX_RUNS
+
+    n = sum(int(np.shape(getattr(t, "theta", ()))[1]) if np.ndim(getattr(t, "theta", ())) == 3 else 1 for t in trajectories.values())
+    if n > MAX_RUNS:
+        raise ValueError(f"a view draws at most {MAX_RUNS} runs (limits.MAX_RUNS), got {n:,}")
+
+
 def legend_columns(labels: Sequence[str], width_in: float, fontsize: float = style.FONT_SIZE) -> int:
     """The most columns whose estimated width fits the figure (no renderer needed)."""
     n = len(labels)
@@ -145,6 +155,7 @@ class SceneView:
         bad = [p for p in panels if p not in PANELS]
         if bad:
             raise ValueError(f"unknown panel {bad[0]!r}; valid panels: {', '.join(PANELS)}")
+        _check_run_count(trajectories)
         if fig is None:
             fig = new_figure(figsize, dpi)
         else:
@@ -318,6 +329,7 @@ class SceneView:
         """New runs: the lines get new data; artists are rebuilt only when the number of
         runs changes. A view sitting at the last step stays at the (new) last step."""
         at_end = self.k >= self.steps
+        _check_run_count(trajectories)
         self.trajectories = dict(trajectories)
         if colors is not None:
             self.colors = dict(colors)

@@ -66,7 +66,9 @@ def test_formula_pole_outside_the_window_is_fine():
 
 
 def test_limits_name_the_formula_bounds():
-    assert limits.MAX_FORMULA_LENGTH == surfaces.expression.__globals__["MAX_LENGTH"]
+    from surfaces.expression import MAX_LENGTH
+
+    assert limits.MAX_FORMULA_LENGTH == MAX_LENGTH
     assert limits.MAX_NUMBER_MAGNITUDE == 300 and limits.MAX_FORMULA_DEPTH == 30
 
 
@@ -270,3 +272,13 @@ def test_sweep_work_is_capped_before_it_starts():
     error = quick(optimizers.sweep, surfaces.SURFACES["rosenbrock"], "gd", steps=10_000, lr=list(np.geomspace(1e-4, 1, 1000)),
                   momentum=list(np.linspace(0, 0.9, 300)), seconds=1.0)
     assert isinstance(error, ValueError) and "at most 2,000,000,000" in str(error)
+
+
+def test_a_view_of_1000_batched_runs_is_refused_at_once():
+    from lossviz.view import SceneView
+
+    S = surfaces.SURFACES["rosenbrock"]
+    traj = optimizers.run(S, "adam", lr=np.geomspace(1e-4, 1e-1, 1000), steps=5)
+    error = quick(SceneView, S, {"adam": traj}, seconds=2.0)  # used to loop forever, then took ~50 s
+    assert isinstance(error, ValueError) and "at most 100 runs" in str(error) and "1,000" in str(error)
+    SceneView(S, {"adam": optimizers.run(S, "adam", lr=np.geomspace(1e-4, 1e-1, 100), steps=5)}, panels=())

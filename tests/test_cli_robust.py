@@ -69,6 +69,11 @@ def test_formula_with_a_slash_and_a_plain_number(tmp_path):
                  "--steps", "10", "--dpi", "20", "-o", str(tmp_path / "f.png")]) == 0
 
 
+def test_formula_window_as_four_numbers():
+    scene = scene_from_args(args_of("png", "--surface", "expression", "--surface-param", "text=1/(x - 2.5) + y**2,bounds=-2/2/-1/1", "-o", "x.png"))
+    assert scene.make_surface().bounds == ((-2.0, 2.0), (-1.0, 1.0))  # the pole at x = 2.5 lies outside
+
+
 def test_labels_stay_as_typed():
     assert parse_run("gd:lr=0.1,label=train/test", steps=10).label == "train/test"
     assert parse_run("gd:lr=0.1,label=1e3", steps=10).label == "1e3"

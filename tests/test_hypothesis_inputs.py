@@ -115,7 +115,11 @@ SCALARS = st.one_of(
     st.text(max_size=30),
     st.sampled_from([0, 1, 2, 1e-3, 0.9, 1e6, 10**6, 10**7, 2000, 2001, -1, "adam", "rosenbrock", "$\\frac{$", "x" * 300]),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
+def _nested(inner):
+    return st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=8), inner, max_size=4))
+
+
+VALUES = st.recursive(SCALARS, _nested, max_leaves=12)
 LR = st.one_of(
     st.sampled_from([1e-3, 0.01, 0.5, 0.0, -1.0, math.inf, "fast"]),
     st.fixed_dictionaries({"name": st.sampled_from(["cosine_annealing", "step_decay", "join", "nope", "constant"])},
