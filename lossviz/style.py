@@ -148,10 +148,11 @@ def optimizer_of(label: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
-def optimizer_color(name: str) -> str:
-    """The fixed colour of an optimizer (registry name), '#rrggbb'; an unknown name gets the
-    first spare colour. The one place where a name becomes a colour."""
-    return COLORS.get(name, SPARE_COLORS[0])
+def optimizer_color(name: str) -> str | None:
+    """The fixed colour of an optimizer (registry name), '#rrggbb', or None for a name
+    without one. The one place where a name becomes a colour (an optimizer registered with
+    its own colour is wired in here)."""
+    return COLORS.get(name)
 
 
 def optimizer_dashes(name: str) -> str | tuple:
@@ -202,7 +203,7 @@ def run_colors(optimizers: Sequence[str | None], given: Sequence[str | None] = (
     out = []
     for name, color in zip(optimizers, given):
         if color is None:
-            color = COLORS.get(name) if name else None
+            color = optimizer_color(name) if name else None
             if color is None or color in used:
                 color = next(spares, None) or SPARE_COLORS[len(out) % len(SPARE_COLORS)]
         used.add(color.lower())
