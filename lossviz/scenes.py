@@ -132,8 +132,8 @@ def _column(traj: Trajectory, b: int, label: str) -> Trajectory:
                       m=traj.m[:, one], sigma=traj.sigma[:, one], diverged_at=traj.diverged_at[one], labels=(label,))
 
 
-_RUN_CACHE: "OrderedDict[tuple, dict[str, Trajectory]]" = OrderedDict()
-_RUN_CACHE_SIZE = 8
+_RUN_CACHE: "OrderedDict[tuple, Trajectory]" = OrderedDict()
+_RUN_CACHE_SIZE = 16  # runs (a 100,000-step run holds ~8 MB)
 
 
 def _panels(value: Any) -> tuple[str, ...] | None:
@@ -437,39 +437,35 @@ class Scene:
         """Label → Trajectory for every run (B = 1 each). `progress(done, total)` counts the
         steps of all runs.
 
-        Runs are pure functions of the scene, so the last few results are kept: a notebook
-        that draws a scene, opens it in the Explorer and exports its GIF computes it once.
-        The Trajectories are shared between those callers — treat them as read-only."""
+        A run is a pure function of its settings, so the last few are kept: a notebook that
+        draws a scene, opens it in the Explorer (which runs each run on its own) and exports
+        its GIF computes every run once. Runs that differ only in a constant η (and have no
+        noise) advance together in one batched call — the same numbers, elementwise. The
+        Trajectories are shared between callers: treat them as read-only."""
         surface = surface or self.make_surface()
-        key = (self.to_json(), surface.name, surface.formula, repr(sorted((surface.params or {}).items())))
-        hit = _RUN_CACHE.get(key)
-        if hit is not None:
-            _RUN_CACHE.move_to_end(key)
-            return dict(hit)
-        out = self._run(surface, progress)
-        _RUN_CACHE[key] = out
-        while len(_RUN_CACHE) > _RUN_CACHE_SIZE:
-            _RUN_CACHE.popitem(last=False)
-        return dict(out)
-
-    def _run(self, surface: surfaces.Surface, progress=None) -> dict[str, Trajectory]:
-        """Every run; runs that differ only in a constant η (and have no noise) advance
-        together in one batched call — the same numbers, elementwise, at the cost of one."""
-        groups: dict[tuple, list[tuple[str, RunSpec]]] = {}
+        where = (surface.name, surface.formula, repr(sorted((surface.params or {}).items())), self.steps, self.start,
+                 self.grad_noise, self.batch_size, self.seed)
+        groups: dict[tuple, list[tuple[str, RunSpec, tuple]]] = {}
         for label, spec in zip(self.labels(), self.runs):
             start = spec.start if spec.start is not None else self.start
             noise = self.grad_noise if spec.grad_noise is None else spec.grad_noise
             batch = self.batch_size if spec.batch_size is None else spec.batch_size
             alone = isinstance(spec.lr, dict) or noise or batch is not None
             key = (label,) if alone else (spec.optimizer, repr(sorted(spec.hyper.items())), start)
-            groups.setdefault(key, []).append((label, spec))
+            run_key = (where, json.dumps(_plain({k: v for k, v in asdict(spec).items() if k not in ("label", "color")}), sort_keys=True))
+            groups.setdefault(key, []).append((label, spec, run_key))
         out: dict[str, Trajectory] = {}
         total = len(groups) * self.steps
         for i, members in enumerate(groups.values()):
             report = None if progress is None else (lambda done, _, i=i: progress(i * self.steps + done, total))
-            label, spec = members[0]
+            if all(k in _RUN_CACHE for _, _, k in members):
+                for label, _, k in members:
+                    _RUN_CACHE.move_to_end(k)
+                    out[label] = replace(_RUN_CACHE[k], labels=(label,))
+                continue
+            label, spec, _ = members[0]
             start = spec.start if spec.start is not None else self.start
-            lr = schedule_from_spec(spec.lr) if len(members) == 1 else np.array([float(s.lr) for _, s in members])
+            lr = schedule_from_spec(spec.lr) if len(members) == 1 else np.array([float(s.lr) for _, s, _ in members])
             traj = optimizers.run(
                 surface,
                 spec.make_optimizer(),
@@ -479,13 +475,16 @@ class Scene:
                 grad_noise=self.grad_noise if spec.grad_noise is None else spec.grad_noise,
                 batch_size=self.batch_size if spec.batch_size is None else spec.batch_size,
                 seed=self.seed,
-                labels=tuple(lab for lab, _ in members),
+                labels=tuple(lab for lab, _, _ in members),
                 progress=report,
             )
             if progress is not None:
                 progress((i + 1) * self.steps, total)
-            for b, (lab, _) in enumerate(members):
+            for b, (lab, _, k) in enumerate(members):
                 out[lab] = traj if len(members) == 1 else _column(traj, b, lab)
+                _RUN_CACHE[k] = out[lab]
+            while len(_RUN_CACHE) > _RUN_CACHE_SIZE:
+                _RUN_CACHE.popitem(last=False)
         return {label: out[label] for label in self.labels()}
 
     def colors(self) -> dict[str, str]:

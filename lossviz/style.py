@@ -158,11 +158,11 @@ def optimizer_of(label: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
-def optimizer_color(name: str) -> str:
+def optimizer_color(name: str) -> str | None:
     """The fixed colour of an optimizer (registry name), '#rrggbb' — a colour given to
-    `optimizers.register` first; an unknown name gets the first spare colour. The one place
-    where a name becomes a colour."""
-    return _colors().get(name, SPARE_COLORS[0])
+    `optimizers.register` first — or None for a name without one. The one place where a
+    name becomes a colour."""
+    return _colors().get(name)
 
 
 def optimizer_dashes(name: str) -> str | tuple:
@@ -213,7 +213,7 @@ def run_colors(optimizers: Sequence[str | None], given: Sequence[str | None] = (
     out = []
     for name, color in zip(optimizers, given):
         if color is None:
-            color = _colors().get(name) if name else None
+            color = optimizer_color(name) if name else None
             if color is None or color in used:
                 color = next(spares, None) or SPARE_COLORS[len(out) % len(SPARE_COLORS)]
         used.add(color.lower())

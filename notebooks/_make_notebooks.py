@@ -83,7 +83,7 @@ $\eta = 10^{{-2}}$.
 {BOWL}
 
 **Look at** the three panels on the right, all on linear axes from 0: after 40 steps the loss
-is flat at 84.6 (it started at 95.8), while the gradient norm $\lVert g \rVert$ stays at 98 —
+is flat at about 85 (it started at 95.8), while the gradient norm $\lVert g \rVert$ stays at 98 —
 as large as at the start. The bottom panel shows why: $g_2$, the gradient across the valley,
 flips sign at every step (about ±98): the path bounces between the two walls of the valley,
 as the vertical line on the contour shows. Training has stalled, yet the gradient is anything
@@ -117,7 +117,7 @@ its start within 100,000 steps."""),
         figure("p02_zigzag"),
         ("md", "## η = 10⁻³ and 10⁻⁷: crawl\n\n100,000 steps each, computed here in a few seconds (the GIF at the end "
                "animates them on log-spaced frames). **Look at** the paths: both drop straight to the floor "
-               "(|θ₂| falls, no zig-zag), then barely move towards the ★ — η = 10⁻³ gets from θ₁ = −300 to −272, "
+               "(|θ₂| falls, no zig-zag), then barely move towards the ★ — η = 10⁻³ gets from θ₁ = −300 to −271, "
                "η = 10⁻⁷ does not move along at all."),
         ("code", 'crawl = SCENES["p02_crawl"]\nruns = crawl.run()  # 2 × 100,000 steps\nstatic_figure(crawl, runs)'),
         ("md", "## No fixed η fits\n\nFinal loss after 100,000 steps over the loss at the start, for 33 values of η. "
@@ -306,7 +306,7 @@ rising). The saddle is a ◇, a minimum a ★, both drawn above the paths."""),
 the elongated bowl (§2, κ = 10⁶) and keeps the final loss after 10,000 steps, divided by the
 start's. For gradient descent no η works: the ones below $2/\lambda_{\max}$ crawl, the ones
 above zig-zag (best: 0.45 of the start). Momentum at β = 0.9 does little better (0.23), Adagrad
-and RMSprop get within a factor of 5 of the 10⁻³ target, and Adam reaches it for η from 0.04 to
+and RMSprop get within a factor of 6 of the 10⁻³ target, and Adam reaches it for η from 0.04 to
 0.4. The heatmap varies η and the momentum β together."""),
         ("code", "from lossviz import SCENES, Explorer, save_gif\n"
                  "from lossviz.lecture import SWEEPS, as_image, static_figure"),
