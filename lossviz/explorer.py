@@ -37,6 +37,7 @@ import numpy as np
 import optimizers as _optimizers
 import surfaces
 from lossviz import controls as C
+from lossviz import limits
 from lossviz.canvas import SceneCanvas
 from lossviz.scenes import RunSpec, Scene, get_scene, schedule_from_spec
 from lossviz.session import Session
@@ -48,11 +49,12 @@ EXAMPLE_FORMULA = "x**2 + 10*y**2"
 ERROR_COLOR = "#c00000"
 STATIC_DELAY = 0.35  # s after the last η move before panel limits are redrawn
 SLOW_CELLS = 200_000  # runs × steps beyond which the status line says "computing …"
-STEPS_MAX = 100_000
-NOISE_MAX = 50.0
-SEED_MAX = 2**63 - 1
-START_LIMIT = 1e5
-FRAMES_MAX = 2000
+# what the number boxes can reach: the scene's own limits (lossviz.limits), and two of the Explorer's
+STEPS_MAX = limits.STEPS_RANGE[1]
+SEED_MAX = limits.SEED_RANGE[1]
+FRAMES_MAX = limits.FRAMES_RANGE[1]
+NOISE_MAX = 50.0  # σ_g of the noise slider: far beyond any gradient of the lecture's surfaces
+START_LIMIT = 1e5  # |θ⁰| a typed start may have (the runner stops runs beyond 1e6)
 
 
 def _later(delay: float, fn: Callable[[], None]):
@@ -189,7 +191,7 @@ class Explorer:
                 w = W.FloatSlider(value=meta.low, min=meta.low, max=meta.high, step=0.001, readout_format=".3f",
                                   description=meta.symbol, continuous_update=False, style=desc, layout=wide())
             add(key, w, C.tooltip(key))
-        add("steps", W.BoundedIntText(value=1, min=1, max=STEPS_MAX, description="steps T", style=desc, layout=wide("150px")))
+        add("steps", W.BoundedIntText(value=1, min=limits.STEPS_RANGE[0], max=STEPS_MAX, description="steps T", style=desc, layout=wide("150px")))
         add("seed", W.BoundedIntText(value=0, min=0, max=SEED_MAX, description="seed", style={"description_width": "36px"},
                                      layout=wide("132px")))
         add("noise", W.FloatSlider(value=0.0, min=0.0, max=NOISE_MAX, step=0.1, readout_format=".1f", description="noise σ_g",
