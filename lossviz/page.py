@@ -1,0 +1,262 @@
+"""A scene as one standalone HTML page: the Explorer's renderer (static/renderer.js) over runs
+computed in advance, so it opens from a file with nothing installed and no network.
+
+    save_html(SCENES["p06_adam"], "p06_adam.html")
+
+The page's η control moves over a grid of η factors: every run's η (and schedule) scaled by
+10^(i·LR_STEP) for the Explorer's own positions i, two decades either side of the scene at
+0.1-decade steps. The runs at grid position i are exactly `controls.scaled(scene, i).run()`.
+What the page stores per grid value and run:
+- θ (the path) as float32, exactly: each column's bit patterns as int32 differences of
+  consecutive rows (smooth paths give small differences), stored as byte planes and deflated;
+- the side panels' curves quantised to 16 bits on the panel's own axis scale (a few thousand
+  times finer than a pixel), as differences, byte planes, deflated;
+- rows only up to the last finite one (a diverged run's later rows are NaN by definition).
+The browser inflates them with its built-in DecompressionStream and rebuilds the float32 rows
+renderer.js draws (session.COLUMNS per row).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import re
+import zlib
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+import optimizers
+from lossviz import controls
+from lossviz.scenes import Scene
+from lossviz.session import COLUMNS, FIGSIZE, Session, _etas, series
+
+GRID_DECADES = 2.0  # the η grid reaches this many decades either side of the scene's η
+GRID_STEP = 0.1  # decades between two computed η values
+IMAGE_WIDTH = 2000  # pixels of the static background: crisp up to 1000 CSS px at 2× (and 2000 at 1×)
+PAGE_ROWS = 250_000  # rows stored for all runs and η values together (longer runs: every s-th step)
+VARY = ("lr",)  # what the page's controls can vary
+PANEL_COLUMNS = {"loss": ("loss",), "grad_norm": ("grad_norm",), "effective_lr": ("eff_x", "eff_y"), "lr": ("lr",)}
+NAN16 = 65535  # the 16-bit code of a missing value
+
+
+def grid_indices(decades: float = GRID_DECADES, step: float = GRID_STEP) -> list[int]:
+    """The Explorer's η positions (controls.factor) the page computes: 0 (the scene itself)
+    and every `step` decades out to `decades` either side."""
+    if not (isinstance(decades, (int, float)) and 0 < decades <= 6):
+        raise ValueError(f"decades (the η range either side of the scene) must be in (0, 6], got {decades!r}")
+    every = step / controls.LR_STEP
+    if not (isinstance(step, (int, float)) and step > 0 and abs(every - round(every)) < 1e-9 and round(every) >= 1):
+        raise ValueError(f"step (decades between computed η values) must be a positive multiple of {controls.LR_STEP:g}, got {step!r}")
+    every = int(round(every))
+    reach = int(math.floor(decades / controls.LR_STEP + 1e-9)) // every * every
+    return list(range(-reach, reach + 1, every))
+
+
+def compute(scene: Scene, indices: Sequence[int]) -> list[dict[str, optimizers.Trajectory]]:
+    """Per η position, label → Trajectory of `controls.scaled(scene, i)`: each deterministic run
+    once for all positions in one batched run (one η per batch row, as the Explorer's session
+    does); a noisy or mini-batch run once per position (batching would change its random numbers)."""
+    surface = scene.make_surface()
+    out: list[dict] = [{} for _ in indices]
+    for label, base_run in zip(scene.labels(), scene.runs):
+        noise = scene.grad_noise if base_run.grad_noise is None else base_run.grad_noise
+        batch = scene.batch_size if base_run.batch_size is None else base_run.batch_size
+        runs = [replace(base_run, lr=controls.scale_spec(base_run.lr, controls.factor(i))) for i in indices]
+        start = base_run.start if base_run.start is not None else scene.start
+        start = np.asarray(surface.start if start is None else start, dtype=float)
+        groups = [[j] for j in range(len(runs))] if noise or batch is not None else [list(range(len(runs)))]
+        for group in groups:
+            table = np.stack([_etas(runs[j].lr, int(scene.steps)) for j in group], axis=1)
+            traj = optimizers.run(surface, base_run.make_optimizer(), lr=lambda t, table=table: table, steps=scene.steps,
+                                  start=np.tile(start, (len(group), 1)), grad_noise=noise, batch_size=batch, seed=scene.seed)
+            for b, j in enumerate(group):
+                out[j][label] = _one(traj, b, label)
+    return out
+
+
+def _one(traj: optimizers.Trajectory, b: int, label: str) -> optimizers.Trajectory:
+    sl = slice(b, b + 1)
+    return optimizers.Trajectory(theta=traj.theta[:, sl], loss=traj.loss[:, sl], grad=traj.grad[:, sl], lr=traj.lr[:, sl],
+                                 m=traj.m[:, sl], sigma=traj.sigma[:, sl], diverged_at=traj.diverged_at[sl], labels=(label,))
+
+
+def page_rows(steps: int, cells: int) -> tuple[int, np.ndarray]:
+    """(stride, the steps stored): t = 0, s, 2s, … and the last step T, with `cells` runs ×
+    η values sharing PAGE_ROWS rows."""
+    stride = max(1, math.ceil((steps + 1) * cells / PAGE_ROWS))
+    rows = steps // stride + 1 + (1 if steps % stride else 0)
+    return stride, np.minimum(np.arange(rows) * stride, steps)
+
+
+def _block(traj: optimizers.Trajectory, steps_kept: np.ndarray, T: int) -> np.ndarray:
+    """A run's rows × COLUMNS as float32 (what renderer.js draws), NaN where nothing is defined."""
+    block = np.full((len(steps_kept), len(COLUMNS)), np.nan, dtype=np.float32)
+    s = series(traj)
+    block[:, 0:2] = traj.theta[steps_kept, 0, :]
+    block[:, 2] = s["loss"][0][steps_kept]
+    block[:, 3] = s["grad_norm"][0][steps_kept]
+    taken = steps_kept < T  # η/σ and η_t belong to the steps taken, t = 0 … T−1
+    block[taken, 4] = s["effective_lr"][0][steps_kept[taken]]
+    block[taken, 5] = s["effective_lr"][1][steps_kept[taken]]
+    block[taken, 6] = s["lr"][0][steps_kept[taken]]
+    return block
+
+
+def _planes(a: np.ndarray) -> bytes:
+    """Deflated byte planes of an integer array (all first bytes, then all second bytes, …)."""
+    b = np.ascontiguousarray(a).view(np.uint8).reshape(-1, a.dtype.itemsize)
+    return zlib.compress(np.ascontiguousarray(b.T).tobytes(), 9)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def encode(blocks: list[list[np.ndarray]], axis_forward: dict[int, Any]) -> tuple[list[list[dict]], dict]:
+    """Cells (per η value, per run: stored rows and quantisation ranges) and the two streams.
+
+    `axis_forward`: column → the panel axis's forward transform (matplotlib's), in which the
+    column is quantised to 16 bits."""
+    xy, q16, cells = [], [], []
+    for per_run in blocks:
+        row = []
+        for block in per_run:
+            finite = np.flatnonzero(np.isfinite(block).any(axis=1))
+            n = int(finite[-1]) + 1 if finite.size else 0
+            bits = np.ascontiguousarray(block[:n, 0:2].T).view(np.int32).astype(np.int64)
+            xy.append(np.diff(bits, axis=1, prepend=0).astype(np.int32).ravel())  # wraps like int32 in JS
+            ranges = []
+            for column, forward in axis_forward.items():
+                with np.errstate(all="ignore"):
+                    u = np.asarray(forward(block[:n, column].astype(float)), dtype=float)
+                ok = np.isfinite(u)
+                lo, hi = (float(u[ok].min()), float(u[ok].max())) if ok.any() else (0.0, 0.0)
+                span = hi - lo
+                code = np.full(n, NAN16, dtype=np.int64)
+                code[ok] = np.round((u[ok] - lo) / span * (NAN16 - 1)) if span > 0 else 0
+                q16.append(np.diff(code, prepend=0).astype(np.uint16))
+                ranges.append([lo, hi])
+            row.append({"n": n, "q": ranges})
+        cells.append(row)
+    join = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)  # noqa: E731
+    return cells, {"xy": _b64(_planes(join(xy, np.int32))), "panels": _b64(_planes(join(q16, np.uint16)))}
+
+
+def _background(session: Session, hold: list[dict], width: int) -> tuple[str, dict]:
+    """The static image (a 256-colour PNG: flat contour fills and text lose nothing visible) as a
+    data URL, and its layout; the panel limits hold every η the page stores."""
+    from PIL import Image
+
+    png, layout = session.static(width, hold=hold)
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
+    with io.BytesIO() as out:
+        image.save(out, format="png", optimize=True)
+        return "data:image/png;base64," + _b64(out.getvalue()), layout
+
+
+def _static_file(name: str) -> str:
+    return (resources.files("lossviz") / "static" / name).read_text(encoding="utf-8")
+
+
+def module() -> str:
+    """page.js with renderer.js inlined: one ES module, so the page needs no second file."""
+    page = re.sub(r'^import \{[^}]*\} from "\./renderer\.js";\n', "", _static_file("page.js"), flags=re.M)
+    return _static_file("renderer.js") + "\n" + page
+
+
+def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRID_DECADES, step: float = GRID_STEP,
+               width_px: int = IMAGE_WIDTH) -> dict:
+    """Everything the page draws from: image, layout, meta, the η grid, cells and streams."""
+    if not isinstance(scene, Scene):
+        raise ValueError(f"scene must be a lossviz Scene (e.g. SCENES['p06_adam']), got {type(scene).__name__}")
+    vary = tuple(vary)
+    unknown = [v for v in vary if v not in VARY]
+    if unknown or not vary:
+        raise ValueError(f"vary must name what the page's controls change, one or more of {', '.join(VARY)}; got {vary!r}")
+    if not (isinstance(width_px, int) and 320 <= width_px <= 4000):
+        raise ValueError(f"width_px (pixels of the static image) must be an integer in [320, 4000], got {width_px!r}")
+    indices = grid_indices(decades, step)
+    runs = compute(scene, indices)
+    base = indices.index(0)
+    session = Session(scene, figsize=FIGSIZE)
+    image, layout = _background(session, runs, width_px)
+    meta, _ = session.payload()
+    T = int(scene.steps)
+    stride, kept = page_rows(T, len(indices) * len(scene.runs))
+    meta.update(stride=stride, rows=len(kept), version=0)
+    meta.pop("lr", None)
+    panel_of = {c: p for p in meta["panels"] for c in PANEL_COLUMNS[p]}  # column name → the panel drawing it
+    columns = {c: COLUMNS.index(c) for c in panel_of}
+    forward = {i: session.view.axes[panel_of[c]].yaxis.get_transform().transform for c, i in columns.items()}
+    session.close()
+    blocks = [[_block(traj, kept, T) for traj in per.values()] for per in runs]
+    cells, streams = encode(blocks, forward)
+    for per, cell_row in zip(runs, cells):
+        for traj, cell in zip(per.values(), cell_row):
+            cell["diverged_at"] = int(traj.diverged_at[0])
+    size = len(kept) * len(COLUMNS)
+    for r, run in enumerate(meta["runs"]):
+        run["offset"] = r * size
+    return {
+        "image": image, "layout": layout, "meta": meta, "scene": scene.to_dict(), "title": scene.title,
+        "grid": {"indices": indices, "factors": [controls.factor(i) for i in indices], "base": base,
+                 "ref": controls.peak_lr(scene.runs[0].lr), "step": step, "decades": decades, "runs": len(scene.runs)},
+        "qcolumns": list(columns.values()), "qpanels": [panel_of[c] for c in columns], "cells": cells, "streams": streams,
+    }
+
+
+def _json_script(data: dict) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/")  # never closes the <script> it sits in
+
+
+def page_html(data: dict, *, title: str | None = None, intro_html: str = "", back_html: str = "") -> str:
+    """The page: its text around the figure (hidden by ?embed), the figure and its controls."""
+    heading = f"<h1>{html.escape(title)}</h1>" if title else ""
+    title = title or data["title"] or "lossviz scene"
+    g = data["grid"]
+    lo, hi = g["ref"] * g["factors"][0], g["ref"] * g["factors"][-1]
+    note = (f"Computed in advance by lossviz for every run's η scaled by one factor, from ×{g['factors'][0]:g} to "
+            f"×{g['factors'][-1]:g} in {g['step']:g}-decade steps (first run: η = {lo:.3g} … {hi:.3g}); "
+            "a typed η snaps to the nearest computed value. Space plays and pauses, ← → step.")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>{html.escape(title)}</title>
+<style>{_static_file("page.css")}</style>
+</head><body>
+<main class="lv-page">
+<header class="lv-text">{back_html}{heading}{intro_html}</header>
+<div class="lv-figure"></div>
+<footer class="lv-text lv-note">{html.escape(note)}</footer>
+<script type="application/json" class="lv-scene-data">{_json_script(data)}</script>
+</main>
+<script type="module">
+{module()}
+</script>
+</body></html>
+"""
+
+
+def save_html(scene: Scene, path, *, vary: Sequence[str] = VARY, decades: float = GRID_DECADES, step: float = GRID_STEP,
+              width_px: int = IMAGE_WIDTH, title: str | None = None, intro_html: str = "") -> Path:
+    """Write `scene` as one self-contained HTML page (no external request of any kind).
+
+    vary: what its controls change ("lr": every run's η scaled by one factor over a grid
+    `decades` either side of the scene at `step`-decade steps); width_px: pixels of the static
+    image. The file is written atomically. Returns its path."""
+    from lossviz.export import atomic_path, check_output
+
+    target = check_output(path, (".html", ".htm"))
+    text = page_html(scene_data(scene, vary=vary, decades=decades, step=step, width_px=width_px), title=title, intro_html=intro_html)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
