@@ -122,8 +122,8 @@ def _b64(raw: bytes) -> str:
 def encode(blocks: list[list[np.ndarray]], axis_forward: dict[int, Any]) -> tuple[list[list[dict]], dict]:
     """Cells (per η value, per run: stored rows and quantisation ranges) and the two streams.
 
-    `axis_forward`: column → the panel axis's forward transform (matplotlib's), in which the
-    column is quantised to 16 bits."""
+    `axis_forward`: column → (the panel axis's forward transform (matplotlib's), in which the
+    column is quantised to 16 bits; is it a log axis, on which values ≤ 0 are missing)."""
     xy, q16, cells = [], [], []
     for per_run in blocks:
         row = []
@@ -133,9 +133,12 @@ def encode(blocks: list[list[np.ndarray]], axis_forward: dict[int, Any]) -> tupl
             bits = np.ascontiguousarray(block[:n, 0:2].T).view(np.int32).astype(np.int64)
             xy.append(np.diff(bits, axis=1, prepend=0).astype(np.int32).ravel())  # wraps like int32 in JS
             ranges = []
-            for column, forward in axis_forward.items():
+            for column, (forward, log) in axis_forward.items():
+                v = block[:n, column].astype(float)
                 with np.errstate(all="ignore"):
-                    u = np.asarray(forward(block[:n, column].astype(float)), dtype=float)
+                    u = np.asarray(forward(v), dtype=float)
+                if log:  # matplotlib clips v ≤ 0 to 10^-1000, which would stretch the range
+                    u[~(v > 0)] = np.nan
                 ok = np.isfinite(u)
                 lo, hi = (float(u[ok].min()), float(u[ok].max())) if ok.any() else (0.0, 0.0)
                 span = hi - lo
@@ -194,7 +197,8 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRI
     meta.pop("lr", None)
     panel_of = {c: p for p in meta["panels"] for c in PANEL_COLUMNS[p]}  # column name → the panel drawing it
     columns = {c: COLUMNS.index(c) for c in panel_of}
-    forward = {i: session.view.axes[panel_of[c]].yaxis.get_transform().transform for c, i in columns.items()}
+    forward = {i: (session.view.axes[panel_of[c]].yaxis.get_transform().transform, session.view.axes[panel_of[c]].get_yscale() == "log")
+               for c, i in columns.items()}
     session.close()
     blocks = [[_block(traj, kept, T) for traj in per.values()] for per in runs]
     cells, streams = encode(blocks, forward)
