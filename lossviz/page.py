@@ -206,8 +206,9 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRI
         for traj, cell in zip(per.values(), cell_row):
             cell["diverged_at"] = int(traj.diverged_at[0])
     size = len(kept) * len(COLUMNS)
-    for r, run in enumerate(meta["runs"]):
+    for r, (run, spec) in enumerate(zip(meta["runs"], scene.runs)):
         run["offset"] = r * size
+        run["eta"] = controls.peak_lr(spec.lr)  # the scene's (peak) η of this run
     return {
         "image": image, "layout": layout, "meta": meta, "scene": scene.to_dict(), "title": scene.title,
         "grid": {"indices": indices, "factors": [controls.factor(i) for i in indices], "base": base,

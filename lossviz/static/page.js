@@ -89,7 +89,8 @@ async function mount(root) {
   const lr = el("input", "lv-lr", { type: "range", min: "0", max: String(grid.indices.length - 1), step: "1", value: String(grid.base),
                                     title: lrLabel.title, "aria-label": "η, learning rate" });
   const lrOut = el("span", "lv-lr-readout");
-  const typed = el("input", "lv-lr-value", { type: "text", inputmode: "decimal", size: "8", title: "type an η for the first run; the page shows the nearest computed one",
+  const typed = el("input", "lv-lr-value", { type: "text", inputmode: "decimal", size: "8", placeholder: "type η",
+                                             title: `type an η (of the first run, ${meta.runs[0].label}); the page shows the nearest computed one`,
                                              "aria-label": "type η" });
   const reset = el("button", "lv-lr-reset", { title: "back to the scene's own η" });
   reset.textContent = "×1";
@@ -123,10 +124,13 @@ async function mount(root) {
     g = Math.min(Math.max(index, 0), grid.indices.length - 1);
     if (!cache.has(g)) cache.set(g, rowsAt(scene, streams, at, g));
     data = cache.get(g);
-    shownMeta = { ...meta, runs: meta.runs.map((run, r) => ({ ...run, diverged_at: scene.cells[g][r].diverged_at })) };
-    lr.value = String(g);
     const f = grid.factors[g];
-    lrOut.textContent = `${formatNumber(grid.ref * f)}` + (g === grid.base ? " (the scene's)" : ` (every run ×${formatNumber(f)})`);
+    // a label that names the scene's η would be wrong now: it says the η the run has
+    shownMeta = { ...meta, runs: meta.runs.map((run, r) => ({ ...run, diverged_at: scene.cells[g][r].diverged_at,
+      label: g === grid.base ? run.label : `${run.label} → η ${formatNumber(run.eta * f)}` })) };
+    lr.value = String(g);
+    if (meta.runs.length === 1) lrOut.textContent = `η = ${formatNumber(grid.ref * f)}` + (g === grid.base ? " (the scene's)" : ` (×${formatNumber(f)})`);
+    else lrOut.textContent = g === grid.base ? "×1: every run at the scene's η" : `every run's η ×${formatNumber(f)}`;
     root.dataset.index = String(grid.indices[g]);
   }
 
