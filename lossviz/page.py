@@ -39,6 +39,7 @@ from lossviz.session import COLUMNS, FIGSIZE, Session, _etas, series
 
 GRID_DECADES = 2.0  # the η grid reaches this many decades either side of the scene's η
 GRID_STEP = 0.1  # decades between two computed η values
+HOLD_DECADES = 1.0  # the panels' fixed limits hold the curves of η within this many decades of the scene's
 IMAGE_WIDTH = 2000  # pixels of the static background: crisp up to 1000 CSS px at 2× (and 2000 at 1×)
 PAGE_ROWS = 250_000  # rows stored for all runs and η values together (longer runs: every s-th step)
 VARY = ("lr",)  # what the page's controls can vary
@@ -154,7 +155,7 @@ def encode(blocks: list[list[np.ndarray]], axis_forward: dict[int, Any]) -> tupl
 
 def _background(session: Session, hold: list[dict], width: int) -> tuple[str, dict]:
     """The static image (a 256-colour PNG: flat contour fills and text lose nothing visible) as a
-    data URL, and its layout; the panel limits hold every η the page stores."""
+    data URL, and its layout; the panel limits hold the curves of the runs `hold`."""
     from PIL import Image
 
     png, layout = session.static(width, hold=hold)
@@ -189,7 +190,10 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRI
     runs = compute(scene, indices)
     base = indices.index(0)
     session = Session(scene, figsize=FIGSIZE)
-    image, layout = _background(session, runs, width_px)
+    # beyond HOLD_DECADES the curves may leave a panel (as a diverging run's do): holding all
+    # of them squeezed the scene's own curves into a sliver of 60 decades
+    hold = [per for i, per in zip(indices, runs) if abs(i) * controls.LR_STEP <= HOLD_DECADES + 1e-9]
+    image, layout = _background(session, hold, width_px)
     meta, _ = session.payload()
     T = int(scene.steps)
     stride, kept = page_rows(T, len(indices) * len(scene.runs))
@@ -230,7 +234,8 @@ def page_html(data: dict, *, title: str | None = None, intro_html: str = "", bac
     lo, hi = g["ref"] * g["factors"][0], g["ref"] * g["factors"][-1]
     note = (f"Computed in advance by lossviz for every run's η scaled by one factor, from ×{g['factors'][0]:g} to "
             f"×{g['factors'][-1]:g} in {g['step']:g}-decade steps (first run: η = {lo:.3g} … {hi:.3g}); "
-            "a typed η snaps to the nearest computed value. Space plays and pauses, ← → step.")
+            f"a typed η snaps to the nearest computed value. The side panels' scales hold the curves of η within "
+            f"{HOLD_DECADES:g} decade of the scene's; farther out a curve may leave its panel. Space plays and pauses, ← → step.")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
