@@ -41,6 +41,7 @@ GRID_DECADES = 2.0  # the η grid reaches this many decades either side of the s
 GRID_STEP = 0.1  # decades between two computed η values
 HOLD_DECADES = 1.0  # the panels' fixed limits hold the curves of η within this many decades of the scene's
 IMAGE_WIDTH = 2000  # pixels of the static background: crisp up to 1000 CSS px at 2× (and 2000 at 1×)
+PAGE_WORK = 8_000_000  # steps × runs × η values one page may compute (about 80 bytes each while it is built)
 PAGE_ROWS = 250_000  # rows stored for all runs and η values together (longer runs: every s-th step)
 VARY = ("lr",)  # what the page's controls can vary
 PANEL_COLUMNS = {"loss": ("loss",), "grad_norm": ("grad_norm",), "effective_lr": ("eff_x", "eff_y"), "lr": ("lr",)}
@@ -187,6 +188,10 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRI
     if not (isinstance(width_px, int) and 320 <= width_px <= 4000):
         raise ValueError(f"width_px (pixels of the static image) must be an integer in [320, 4000], got {width_px!r}")
     indices = grid_indices(decades, step)
+    work = int(scene.steps) * len(scene.runs) * len(indices)
+    if work > PAGE_WORK:
+        raise ValueError(f"a page computes steps × runs × η values = {scene.steps:,} × {len(scene.runs)} × {len(indices)} = {work:,} "
+                         f"steps, more than {PAGE_WORK:,}: use fewer steps or runs, or fewer decades")
     runs = compute(scene, indices)
     base = indices.index(0)
     session = Session(scene, figsize=FIGSIZE)

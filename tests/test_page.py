@@ -155,6 +155,8 @@ def test_bad_input_is_a_value_error_and_leaves_nothing(tmp_path):
         save_html(scene, tmp_path / "a.png")
     with pytest.raises(ValueError, match="width_px"):
         save_html(scene, tmp_path / "a.html", width_px=10)
+    with pytest.raises(ValueError, match="steps × runs × η values"):
+        save_html(SCENES["p02_crawl"].__class__.from_dict({**scene.to_dict(), "steps": 300_000}), tmp_path / "a.html")
     with pytest.raises(ValueError, match="scene must be"):
         save_html("p01_stall", tmp_path / "a.html")
     assert list(tmp_path.iterdir()) == []
