@@ -198,9 +198,9 @@ class Explorer:
         add("start_y", W.BoundedFloatText(value=0.0, min=-START_LIMIT, max=START_LIMIT, step=0.1, description=",",
                                           style={"description_width": "10px"}, layout=wide("120px")), C.TOOLTIPS["start"])
         add("export_name", W.Text(value="lossviz.gif", description="file", style={"description_width": "30px"},
-                                  layout=wide("168px")), "the GIF to write, next to the notebook")
-        add("frames", W.BoundedIntText(value=120, min=2, max=FRAMES_MAX, description="frames", style={"description_width": "44px"},
-                                       layout=wide("114px")))
+                                  layout=wide("164px")), "the GIF to write, next to the notebook")
+        add("frames", W.BoundedIntText(value=120, min=2, max=FRAMES_MAX, description="frames", style={"description_width": "48px"},
+                                       layout=wide("118px")))
         add("export", W.Button(description="Export GIF", icon="download", button_style="primary", layout=wide("140px")),
             "write the animation of this scene (the frames Play shows) to the file")
         add("scene_text", W.Textarea(value="", layout=W.Layout(width="100%", height="240px"),

@@ -28,7 +28,8 @@ import optimizers
 from lossviz import controls
 from lossviz.scenes import Scene, schedule_from_spec
 
-COLUMNS = ("x", "y", "loss", "grad_norm", "eff_x", "eff_y", "lr")  # per row of a run's block
+BASE_COLUMNS = ("x", "y", "loss")  # every run's block starts with θ and f; the panels' curves follow
+SECOND = ("effective_lr",)  # panels with a curve per parameter: θ₁ solid, θ₂ dashed
 MAX_ROWS = 20_000  # rows sent per run: longer runs are sent every `stride`-th step
 WINDOW = 40  # η positions computed together (in the direction the control moves)
 WINDOW_CELLS = 400_000  # steps × η values per batched run (beyond it: one η at a time)
@@ -217,29 +218,44 @@ class Session:
         stride = max(1, math.ceil((T + 1) / MAX_ROWS))
         return stride, T // stride + 1 + (1 if T % stride else 0)
 
+    def columns(self) -> tuple[list[str], list[dict]]:
+        """The columns of every run's block (θ₁, θ₂, f, then each panel's curves) and, per
+        panel, which columns it draws (dashed: the θ₂ curve of a per-parameter panel)."""
+        names, panels = list(BASE_COLUMNS), []
+        for p in self.panels:
+            curves = []
+            for j in range(2 if p in SECOND else 1):
+                curves.append({"column": len(names), "dashed": j == 1})
+                names.append(f"{p}/{j}")
+            panels.append({"name": p, "curves": curves})
+        return names, panels
+
     def payload(self) -> tuple[dict, bytes]:
-        """(meta, data): per run a float32 block of `rows` × COLUMNS, and what to draw it with."""
+        """(meta, data): per run a float32 block of `rows` × columns, and what to draw it with.
+
+        Row i is step min(i·stride, T). A curve with T values (η/σ, η_t: one per step taken)
+        is NaN in the row of step T."""
         T = int(self.scene.steps)
         stride, nrows = self.rows()
         steps = np.minimum(np.arange(nrows) * stride, T)
+        names, panels = self.columns()
         colors = self.scene.colors()
         blocks, runs = [], []
         for label, traj in self.trajectories.items():
-            block = np.full((nrows, len(COLUMNS)), np.nan, dtype=np.float32)
-            s = series(traj)
+            block = np.full((nrows, len(names)), np.nan, dtype=np.float32)
             block[:, 0:2] = traj.theta[steps, 0, :]
-            block[:, 2] = s["loss"][0][steps]
-            block[:, 3] = s["grad_norm"][0][steps]
-            taken = steps < T  # η/σ and η_t belong to the steps taken, t = 0 … T−1
-            block[taken, 4] = s["effective_lr"][0][steps[taken]]
-            block[taken, 5] = s["effective_lr"][1][steps[taken]]
-            block[taken, 6] = s["lr"][0][steps[taken]]
+            block[:, 2] = traj.loss[steps, 0]
+            curves = series(traj)
+            for panel in panels:
+                for curve, values in zip(panel["curves"], curves[panel["name"]]):
+                    have = steps < len(values)
+                    block[have, curve["column"]] = values[steps[have]]
             blocks.append(block)
             runs.append({"label": label, "color": colors[label], "diverged_at": int(traj.diverged_at[0]),
                          "offset": sum(b.size for b in blocks[:-1])})
         meta = {
-            "version": self.version, "steps": T, "stride": stride, "rows": nrows, "columns": list(COLUMNS),
-            "runs": runs, "panels": list(self.panels), "frames": self.frames.tolist(), "fps": int(self.scene.fps),
+            "version": self.version, "steps": T, "stride": stride, "rows": nrows, "columns": names,
+            "runs": runs, "panels": panels, "frames": self.frames.tolist(), "fps": int(self.scene.fps),
             "start": list(self.start()),
             "minima": np.asarray(self.surface.minima, dtype=float).reshape(-1, 2).tolist(),
             "saddles": np.asarray(self.surface.saddles, dtype=float).reshape(-1, 2).tolist(),

@@ -13,7 +13,6 @@ import optimizers
 from lossviz import controls as C
 from lossviz.explorer import Explorer
 from lossviz.scenes import SCENES, Scene
-from lossviz.session import COLUMNS
 
 
 @pytest.fixture
@@ -33,9 +32,9 @@ def ok(explorer):
 
 
 def sent(explorer) -> dict[str, np.ndarray]:
-    """What the front end was sent: label → rows × COLUMNS."""
+    """What the front end was sent: label → rows × columns (θ₁, θ₂, f, the panels' curves)."""
     meta, data = explorer.canvas.meta, np.frombuffer(explorer.canvas.data, dtype=np.float32)
-    n = meta["rows"] * len(COLUMNS)
+    n = meta["rows"] * len(meta["columns"])
     return {r["label"]: data[r["offset"]: r["offset"] + n].reshape(meta["rows"], -1) for r in meta["runs"]}
 
 

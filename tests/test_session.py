@@ -13,7 +13,7 @@ import optimizers
 from lossviz import controls as C
 from lossviz import session as S
 from lossviz.scenes import SCENES
-from lossviz.session import COLUMNS, Session
+from lossviz.session import Session
 
 QUICK = [name for name in sorted(SCENES) if SCENES[name].steps * len(SCENES[name].runs) <= 20_000]
 
@@ -82,10 +82,11 @@ def test_an_index_outside_the_range_is_refused_with_the_range():
 def decoded(s: Session):
     meta, data = s.payload()
     values = np.frombuffer(data, dtype=np.float32)
-    blocks = {}
+    blocks, width = {}, len(meta["columns"])
     for run in meta["runs"]:
-        n = meta["rows"] * len(COLUMNS)
-        blocks[run["label"]] = values[run["offset"]: run["offset"] + n].reshape(meta["rows"], len(COLUMNS))
+        block = values[run["offset"]: run["offset"] + meta["rows"] * width].reshape(meta["rows"], width)
+        blocks[run["label"]] = {name: block[:, i] for i, name in enumerate(meta["columns"])}
+        blocks[run["label"]]["theta"] = block[:, 0:2]
     return meta, blocks
 
 
@@ -98,17 +99,19 @@ def test_the_arrays_sent_are_the_trajectories_in_float32(name):
     assert [r["color"] for r in meta["runs"]] == list(s.scene.colors().values())
     for label, traj in s.trajectories.items():
         b = blocks[label]
-        same(b[:, 0:2], traj.theta[:, 0, :].astype(np.float32))
-        same(b[:, COLUMNS.index("loss")], traj.loss[:, 0].astype(np.float32))
-        same(b[:, COLUMNS.index("grad_norm")], traj.grad_norm[:, 0].astype(np.float32))
-        with np.errstate(all="ignore"):
-            same(b[:T, COLUMNS.index("eff_y")], traj.effective_lr[:, 0, 1].astype(np.float32))
-        same(b[:T, COLUMNS.index("lr")], traj.lr[:, 0].astype(np.float32))
-        assert np.isnan(b[T, COLUMNS.index("lr")])  # η_t belongs to the steps taken, 0 … T−1
+        same(b["theta"], traj.theta[:, 0, :].astype(np.float32))
+        same(b["loss"], traj.loss[:, 0].astype(np.float32))
+        for panel in meta["panels"]:
+            for j, curve in enumerate(panel["curves"]):
+                values = S.series(traj)[panel["name"]][j]
+                same(b[f"{panel['name']}/{j}"][: len(values)], values.astype(np.float32))
+                assert curve["dashed"] == (j == 1)
+                if len(values) == T:  # η/σ, η_t: one per step taken, none at step T
+                    assert np.isnan(b[f"{panel['name']}/{j}"][T])
         d = int(traj.diverged_at[0])
         assert next(r for r in meta["runs"] if r["label"] == label)["diverged_at"] == d
         if d >= 0:
-            assert np.isnan(b[d:, 0]).all()
+            assert np.isnan(b["theta"][d:]).all()
 
 
 def test_long_runs_are_sent_every_stride_th_step_and_end_on_the_last():
@@ -118,7 +121,7 @@ def test_long_runs_are_sent_every_stride_th_step_and_end_on_the_last():
     stride = meta["stride"]
     assert stride == 3 and meta["rows"] * 1 <= S.MAX_ROWS + 1
     traj = next(iter(s.trajectories.values()))
-    b = next(iter(blocks.values()))
+    b = next(iter(blocks.values()))["theta"]
     same(b[:-1, 0], traj.theta[0:50_001:3, 0, 0][: meta["rows"] - 1].astype(np.float32))
     assert b[-1, 0] == np.float32(traj.theta[-1, 0, 0])
 

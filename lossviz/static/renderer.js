@@ -3,19 +3,13 @@
 // It knows nothing of kernels or widgets: data in, pixels out. Inputs:
 //   layout  {width, height, axes: {name: {box: [x0, y0, x1, y1] (image pixels, y down),
 //            xlim, ylim, xscale, yscale: {name: "linear" | "log" | "symlog", base, linthresh, linscale}}}}
-//   meta    {steps T, stride, rows, columns, runs: [{label, color, diverged_at, offset}], panels,
-//            frames (the step of each frame), start, minima, saddles}
-//   data    Float32Array: per run `rows` × columns (x, y, loss, grad_norm, eff_x, eff_y, lr)
+//   meta    {steps T, stride, rows, columns, runs: [{label, color, dash, diverged_at, offset}],
+//            panels: [{name, curves: [{column, dashed}]}], frames (the step of each frame), start,
+//            minima, saddles}
+//   data    Float32Array: per run `rows` × columns (θ₁, θ₂, f, then the panels' curves)
 // and a step k. The same functions serve the Explorer widget and a standalone page.
 
-export const COLUMN = { x: 0, y: 1, loss: 2, grad_norm: 3, eff_x: 4, eff_y: 5, lr: 6 };
-// which columns each side panel draws: [column, dashed?]
-export const PANEL_COLUMNS = {
-  loss: [[COLUMN.loss, false]],
-  grad_norm: [[COLUMN.grad_norm, false]],
-  effective_lr: [[COLUMN.eff_x, false], [COLUMN.eff_y, true]],
-  lr: [[COLUMN.lr, false]],
-};
+export const COLUMN = { x: 0, y: 1, loss: 2 }; // every run's block starts so
 
 // ------------------------------------------------------------------ transforms
 
@@ -244,8 +238,8 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
     ctx.font = `${12 * u}px sans-serif`; ctx.fillStyle = "black"; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
     ctx.fillText(`step ${Math.min(k, meta.steps)} / ${meta.steps}`, bx1, by0 - 3 * u);
   }
-  for (const name of meta.panels) {
-    const ax = layout.axes[name];
+  for (const panel of meta.panels) {
+    const ax = layout.axes[panel.name];
     if (!ax) continue;
     const t = axesTransform(ax, s);
     const [bx0, by0, bx1, by1] = t.box;
@@ -253,9 +247,9 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
     ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
     ctx.lineJoin = "round";
     for (const run of meta.runs) {
-      for (const [column, dashed] of PANEL_COLUMNS[name]) {
+      for (const { column, dashed } of panel.curves) {
         ctx.strokeStyle = run.color; ctx.lineWidth = 1.6 * u; ctx.setLineDash(dashed ? [5 * u, 3 * u] : []);
-        // η/σ and η_t exist for steps 0 … T−1: their row at step T is NaN
+        // a curve of the steps taken (η/σ, η_t) is NaN in the row of step T
         polyline(ctx, (r) => t.x(stepOfRow(meta, r)), (r) => t.y(value(meta, data, run, r, column)), row);
       }
     }

@@ -43,13 +43,13 @@ test("frames, rows and steps", () => {
 });
 
 test("decode, last finite point and the status line", () => {
-  const rows = [[0, 0, 5, 1, 0.1, 0.1, 0.1], [1, 1, 4, 1, 0.1, 0.1, 0.1], [NaN, NaN, NaN, NaN, NaN, NaN, NaN]];
+  const rows = [[0, 0, 5, 1], [1, 1, 4, 1], [NaN, NaN, NaN, NaN]];
   const flat = new Float32Array(rows.flat());
   const bytes = new DataView(flat.buffer);
-  const meta = { steps: 2, stride: 1, rows: 3, columns: ["x", "y", "loss", "grad_norm", "eff_x", "eff_y", "lr"],
+  const meta = { steps: 2, stride: 1, rows: 3, columns: ["x", "y", "loss", "grad_norm/0"],
                  runs: [{ label: "gd", color: "#000000", diverged_at: 2, offset: 0 }] };
   const data = decode(meta, bytes);
-  assert.equal(data.length, 21);
+  assert.equal(data.length, 12);
   assert.equal(lastFinite(meta, data, meta.runs[0], 2), 1);
   assert.deepEqual(statusAt(meta, data, 1)[0].text, "f = 4");
   assert.deepEqual(statusAt(meta, data, 2)[0], { label: "gd", color: "#000000", text: "diverged at step 2", diverged: true });
