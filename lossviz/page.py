@@ -9,11 +9,12 @@ The page's η control moves over a grid of η factors: every run's η (and sched
 What the page stores per grid value and run:
 - θ (the path) as float32, exactly: each column's bit patterns as int32 differences of
   consecutive rows (smooth paths give small differences), stored as byte planes and deflated;
-- the side panels' curves quantised to 16 bits on the panel's own axis scale (a few thousand
-  times finer than a pixel), as differences, byte planes, deflated;
+- f and the side panels' curves quantised to 16 bits on their panel's axis scale, each curve
+  over its own range (a few thousand times finer than a pixel), as differences, byte planes,
+  deflated; a column equal to another (f and the loss panel's curve) is stored once;
 - rows only up to the last finite one (a diverged run's later rows are NaN by definition).
 The browser inflates them with its built-in DecompressionStream and rebuilds the float32 rows
-renderer.js draws (session.COLUMNS per row).
+renderer.js draws, laid out as `Session.payload` lays them (`Session.columns`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import numpy as np
 import optimizers
 from lossviz import controls
 from lossviz.scenes import Scene
-from lossviz.session import COLUMNS, FIGSIZE, Session, _etas, series
+from lossviz.session import FIGSIZE, Session, _etas, series
 
 GRID_DECADES = 2.0  # the η grid reaches this many decades either side of the scene's η
 GRID_STEP = 0.1  # decades between two computed η values
@@ -44,7 +45,6 @@ IMAGE_WIDTH = 2000  # pixels of the static background: crisp up to 1000 CSS px a
 PAGE_WORK = 8_000_000  # steps × runs × η values one page may compute (about 80 bytes each while it is built)
 PAGE_ROWS = 250_000  # rows stored for all runs and η values together (longer runs: every s-th step)
 VARY = ("lr",)  # what the page's controls can vary
-PANEL_COLUMNS = {"loss": ("loss",), "grad_norm": ("grad_norm",), "effective_lr": ("eff_x", "eff_y"), "lr": ("lr",)}
 NAN16 = 65535  # the 16-bit code of a missing value
 
 
@@ -97,18 +97,31 @@ def page_rows(steps: int, cells: int) -> tuple[int, np.ndarray]:
     return stride, np.minimum(np.arange(rows) * stride, steps)
 
 
-def _block(traj: optimizers.Trajectory, steps_kept: np.ndarray, T: int) -> np.ndarray:
-    """A run's rows × COLUMNS as float32 (what renderer.js draws), NaN where nothing is defined."""
-    block = np.full((len(steps_kept), len(COLUMNS)), np.nan, dtype=np.float32)
-    s = series(traj)
+def _block(traj: optimizers.Trajectory, steps_kept: np.ndarray, panels: list[dict], ncol: int) -> np.ndarray:
+    """A run's rows as float32, laid out as Session.payload lays them (θ₁, θ₂, f, then each
+    panel's curves; `panels` from Session.columns()), NaN where nothing is defined."""
+    block = np.full((len(steps_kept), ncol), np.nan, dtype=np.float32)
     block[:, 0:2] = traj.theta[steps_kept, 0, :]
-    block[:, 2] = s["loss"][0][steps_kept]
-    block[:, 3] = s["grad_norm"][0][steps_kept]
-    taken = steps_kept < T  # η/σ and η_t belong to the steps taken, t = 0 … T−1
-    block[taken, 4] = s["effective_lr"][0][steps_kept[taken]]
-    block[taken, 5] = s["effective_lr"][1][steps_kept[taken]]
-    block[taken, 6] = s["lr"][0][steps_kept[taken]]
+    block[:, 2] = traj.loss[steps_kept, 0]
+    curves = series(traj)
+    for panel in panels:
+        for curve, values in zip(panel["curves"], curves[panel["name"]]):
+            have = steps_kept < len(values)  # a curve of the steps taken has no value at step T
+            block[have, curve["column"]] = values[steps_kept[have]]
     return block
+
+
+def _duplicates(blocks: list[list[np.ndarray]]) -> dict[int, int]:
+    """Columns equal to an earlier column in every block (f and the loss panel's curve):
+    column → the one it copies; stored once."""
+    ncol = blocks[0][0].shape[1]
+    same = {}
+    for j in range(3, ncol):
+        for c in range(2, j):
+            if c not in same and all(np.array_equal(b[:, j], b[:, c], equal_nan=True) for per in blocks for b in per):
+                same[j] = c
+                break
+    return same
 
 
 def _planes(a: np.ndarray) -> bytes:
@@ -200,21 +213,30 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRI
     hold = [per for i, per in zip(indices, runs) if abs(i) * controls.LR_STEP <= HOLD_DECADES + 1e-9]
     image, layout = _background(session, hold, width_px)
     meta, _ = session.payload()
+    names, panels = session.columns()
     T = int(scene.steps)
     stride, kept = page_rows(T, len(indices) * len(scene.runs))
     meta.update(stride=stride, rows=len(kept), version=0)
     meta.pop("lr", None)
-    panel_of = {c: p for p in meta["panels"] for c in PANEL_COLUMNS[p]}  # column name → the panel drawing it
-    columns = {c: COLUMNS.index(c) for c in panel_of}
-    forward = {i: (session.view.axes[panel_of[c]].yaxis.get_transform().transform, session.view.axes[panel_of[c]].get_yscale() == "log")
-               for c, i in columns.items()}
+    # every stored column but θ is quantised on the scale of the panel that draws it (f: the loss panel's)
+    panel_of = {2: "loss"} if "loss" in session.view.axes else {}
+    panel_of.update({c["column"]: p["name"] for p in panels for c in p["curves"]})
+    blocks = [[_block(traj, kept, panels, len(names)) for traj in per.values()] for per in runs]
+    same = _duplicates(blocks)
+    stored = [c for c in range(2, len(names)) if c not in same]
+
+    def scale(c):
+        ax = session.view.axes.get(panel_of.get(c))
+        return (ax.yaxis.get_transform().transform, ax.get_yscale() == "log") if ax is not None else ((lambda v: v), False)
+
+    qpanels = [panel_of.get(c) for c in stored]
+    forward = {c: scale(c) for c in stored}
     session.close()
-    blocks = [[_block(traj, kept, T) for traj in per.values()] for per in runs]
     cells, streams = encode(blocks, forward)
     for per, cell_row in zip(runs, cells):
         for traj, cell in zip(per.values(), cell_row):
             cell["diverged_at"] = int(traj.diverged_at[0])
-    size = len(kept) * len(COLUMNS)
+    size = len(kept) * len(names)
     for r, (run, spec) in enumerate(zip(meta["runs"], scene.runs)):
         run["offset"] = r * size
         run["eta"] = controls.peak_lr(spec.lr)  # the scene's (peak) η of this run
@@ -222,7 +244,7 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRI
         "image": image, "layout": layout, "meta": meta, "scene": scene.to_dict(), "title": scene.title,
         "grid": {"indices": indices, "factors": [controls.factor(i) for i in indices], "base": base,
                  "ref": controls.peak_lr(scene.runs[0].lr), "step": step, "decades": decades, "runs": len(scene.runs)},
-        "qcolumns": list(columns.values()), "qpanels": [panel_of[c] for c in columns], "cells": cells, "streams": streams,
+        "qcolumns": stored, "qpanels": qpanels, "same": {str(j): c for j, c in same.items()}, "cells": cells, "streams": streams,
     }
 
 

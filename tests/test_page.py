@@ -22,7 +22,7 @@ import pytest
 
 from lossviz import SCENES, controls, lecture
 from lossviz.page import NAN16, grid_indices, page_html, save_html, scene_data
-from lossviz.session import COLUMNS
+from lossviz.session import series
 
 LECTURE_SCENE_NAMES = list(dict.fromkeys(n for e in lecture.NOTEBOOKS for n in e.scenes))
 MAX_PAGE = 2_000_000
@@ -36,7 +36,8 @@ def _ints(b64: str, dtype) -> np.ndarray:
 
 
 def decode(data: dict) -> list[list[np.ndarray]]:
-    """Per grid value, per run: rows × COLUMNS float64 (NaN where the page stores nothing)."""
+    """Per grid value, per run: rows × meta columns, float64 (NaN where the page stores nothing;
+    quantised columns still on their axis's scale)."""
     meta, qcols = data["meta"], data["qcolumns"]
     xy, q = _ints(data["streams"]["xy"], np.int32), _ints(data["streams"]["panels"], np.uint16)
     out, i, j = [], 0, 0
@@ -44,7 +45,7 @@ def decode(data: dict) -> list[list[np.ndarray]]:
         blocks = []
         for cell in row:
             n = cell["n"]
-            block = np.full((meta["rows"], len(COLUMNS)), np.nan)
+            block = np.full((meta["rows"], len(meta["columns"])), np.nan)
             for c in range(2):
                 bits = np.cumsum(xy[i:i + n].astype(np.int64)).astype(np.int64)
                 block[:n, c] = ((bits + 2**31) % 2**32 - 2**31).astype(np.int32).view(np.float32)
@@ -54,13 +55,17 @@ def decode(data: dict) -> list[list[np.ndarray]]:
                 u = lo + (hi - lo) * code / (NAN16 - 1)
                 block[:n, c] = np.where(code == NAN16, np.nan, u)  # still on the axis's scale
                 j += n
+            for a, c in data["same"].items():
+                block[:, int(a)] = block[:, c]
             blocks.append(block)
         out.append(blocks)
     assert i == xy.size and j == q.size, "streams longer than their cells"
     return out
 
 
-def _forward(scale: dict):
+def _forward(scale: dict | None):
+    if scale is None:
+        return lambda v: v
     if scale["name"] == "log":
         return lambda v: np.log10(np.where(v > 0, v, np.nan))
     if scale["name"] == "linear":
@@ -76,29 +81,33 @@ def check_against_kernel(data: dict, scene, positions=None) -> None:
     panels lie within one 16-bit level of the kernel's values, diverged_at is the kernel's."""
     meta = data["meta"]
     steps = np.minimum(np.arange(meta["rows"]) * meta["stride"], meta["steps"])
-    panel_of = dict(zip(data["qcolumns"], data["qpanels"]))
+    axes = data["layout"]["axes"]
+    scale_of = {c: axes[p]["yscale"] if p else None for c, p in zip(data["qcolumns"], data["qpanels"])}
+    scale_of.update({int(a): scale_of[c] for a, c in data["same"].items()})
     with np.errstate(all="ignore"):
         for g, (index, blocks) in enumerate(zip(data["grid"]["indices"], decode(data))):
             if positions is not None and g not in positions:
                 continue
             runs = controls.scaled(scene, index).run()
-            assert list(runs) == [r["label"] for r in meta["runs"]]
+            assert len(runs) == len(meta["runs"])
             for (label, traj), block, cell in zip(runs.items(), blocks, data["cells"][g]):
                 want = traj.theta[steps, 0, :].astype(np.float32)
                 np.testing.assert_array_equal(block[:, :2].astype(np.float32), want, err_msg=f"θ of {label} at η index {index}")
                 assert cell["diverged_at"] == int(traj.diverged_at[0])
-                eff = traj.effective_lr[:, 0, :]
-                kernel = {2: traj.loss[:, 0], 3: traj.grad_norm[:, 0], 4: eff[:, 0], 5: eff[:, 1], 6: traj.lr[:, 0]}
-                for (lo, hi), c in zip(cell["q"], data["qcolumns"]):
-                    fwd = _forward(data["layout"]["axes"][panel_of[c]]["yscale"])
-                    taken = steps < meta["steps"] if c >= 4 else np.ones(len(steps), bool)
+                curves = series(traj)
+                for c, name in enumerate(meta["columns"][2:], start=2):
+                    panel, _, j = name.partition("/")
+                    values = traj.loss[:, 0] if name == "loss" else curves[panel][int(j)]
+                    have = steps < len(values)
                     u = np.full(len(steps), np.nan)
-                    u[taken] = fwd(kernel[c][steps[taken]].astype(np.float32).astype(float))
+                    u[have] = _forward(scale_of[c])(values[steps[have]].astype(np.float32).astype(float))
                     got = block[:, c]
-                    assert np.array_equal(np.isfinite(got), np.isfinite(u)), f"{COLUMNS[c]} of {label}: missing values differ"
+                    assert np.array_equal(np.isfinite(got), np.isfinite(u)), f"{name} of {label}: missing values differ"
+                    q = data["qcolumns"].index(data["same"].get(str(c), c))
+                    lo, hi = cell["q"][q]
                     ok = np.isfinite(u)
                     level = (hi - lo) / (NAN16 - 1)
-                    assert np.all(np.abs(got[ok] - u[ok]) <= level * 0.51 + 1e-9 * max(abs(lo), abs(hi), 1)), COLUMNS[c]
+                    assert np.all(np.abs(got[ok] - u[ok]) <= level * 0.51 + 1e-9 * max(abs(lo), abs(hi), 1)), name
 
 
 def test_grid_is_two_decades_either_side_in_tenth_decades():

@@ -52,7 +52,7 @@ function rowsAt(scene, streams, at, g) {
   const ncol = meta.columns.length, rows = meta.rows;
   const data = new Float32Array(meta.runs.length * rows * ncol).fill(NaN);
   const bits = new Int32Array(1), f32 = new Float32Array(bits.buffer);
-  const inverse = scene.qpanels.map((panel) => scaleInverse(layout.axes[panel].yscale));
+  const inverse = scene.qpanels.map((panel) => scaleInverse(panel && layout.axes[panel] ? layout.axes[panel].yscale : null));
   meta.runs.forEach((run, r) => {
     const cell = cells[g][r], { xy, q } = at[g][r], base = run.offset;
     for (let col = 0; col < 2; col++) { // θ: int32 differences of the float32 bit patterns
@@ -70,6 +70,9 @@ function rowsAt(scene, streams, at, g) {
         data[base + i * ncol + c] = acc === NAN16 ? NaN : inv(lo + ((hi - lo) * acc) / (NAN16 - 1));
       }
     });
+    for (const [j, c] of Object.entries(scene.same)) { // a column stored once for two
+      for (let i = 0; i < cell.n; i++) data[base + i * ncol + Number(j)] = data[base + i * ncol + c];
+    }
   });
   return data;
 }
