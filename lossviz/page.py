@@ -53,10 +53,10 @@ def grid_indices(decades: float = GRID_DECADES, step: float = GRID_STEP) -> list
     and every `step` decades out to `decades` either side."""
     if not (isinstance(decades, (int, float)) and 0 < decades <= 6):
         raise ValueError(f"decades (the η range either side of the scene) must be in (0, 6], got {decades!r}")
-    every = step / controls.LR_STEP
-    if not (isinstance(step, (int, float)) and step > 0 and abs(every - round(every)) < 1e-9 and round(every) >= 1):
+    ok = isinstance(step, (int, float)) and math.isfinite(step) and step > 0
+    every = int(round(step / controls.LR_STEP)) if ok else 0
+    if every < 1 or abs(step / controls.LR_STEP - every) > 1e-9:
         raise ValueError(f"step (decades between computed η values) must be a positive multiple of {controls.LR_STEP:g}, got {step!r}")
-    every = int(round(every))
     reach = int(math.floor(decades / controls.LR_STEP + 1e-9)) // every * every
     return list(range(-reach, reach + 1, every))
 
