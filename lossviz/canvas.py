@@ -1,7 +1,7 @@
 """The Explorer's drawing surface in the notebook: an anywidget whose ES module
 (lossviz/static/widget.js over renderer.js) draws everything that moves.
 
-The kernel sets `background` + `layout` (a PNG of what is static and where each axes lies in
+The kernel sets `background` + `geometry` (a PNG of what is static and where each axes lies in
 it) and `meta` + `data` (the runs as float32 rows); the browser sends small messages back
 (`{"type": "lr" | "start" | "size" | "fps", ...}`), handed to the `on_message` callback.
 """
@@ -35,7 +35,7 @@ class SceneCanvas(anywidget.AnyWidget):
     _esm = _module()
     _css = _css()
     background = traitlets.Bytes(b"").tag(sync=True)
-    layout = traitlets.Dict({}).tag(sync=True)
+    geometry = traitlets.Dict({}).tag(sync=True)  # where each axes lies in `background` (not `layout`: ipywidgets' own)
     meta = traitlets.Dict({}).tag(sync=True)
     data = traitlets.Bytes(b"").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)  # where playback stopped (the browser tells)

@@ -43,6 +43,8 @@ TOOLTIPS: dict[str, str] = {
     "beta2": "β₂ — Adam's average of g² (v ← β₂ v + (1 − β₂) g²), which gives σ",
     "alpha": "α — RMSprop's decay: σ² ← α σ² + (1 − α) g²; small α forgets fast",
     "eps": "ε — added to σ so that η/σ stays finite",
+    "weight_decay": "λ — weight decay: pulls θ towards 0 (AdamW and Lion decouple it from g)",
+    "rho": "ρ — Adadelta's decay of its averages of g² and Δθ²",
     "schedule": "η_t — how η changes over the steps t",
     "surface": "the loss surface f(θ₁, θ₂)",
     "formula": "type f(x, y), e.g. x**2 + 10*y**2, then Enter",
@@ -204,6 +206,12 @@ def scaled(scene: Scene, index: int) -> Scene:
 
 
 # ------------------------------------------------------------------------------------------ hyper
+
+
+def tooltip(key: str) -> str:
+    """"symbol — role" for a hyperparameter slider (a registered one without a text: its name)."""
+    meta = optimizers.HYPERPARAMETERS[key]
+    return TOOLTIPS.get(key) or f"{meta.symbol} — {key.replace('_', ' ')}"
 
 
 def hyper_keys() -> tuple[str, ...]:

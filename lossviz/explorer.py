@@ -186,7 +186,7 @@ class Explorer:
             else:
                 w = W.FloatSlider(value=meta.low, min=meta.low, max=meta.high, step=0.001, readout_format=".3f",
                                   description=meta.symbol, continuous_update=False, style=desc, layout=wide())
-            add(key, w, C.TOOLTIPS.get(key, f"{meta.symbol} — {key}"))
+            add(key, w, C.tooltip(key))
         add("steps", W.BoundedIntText(value=1, min=1, max=STEPS_MAX, description="steps T", style=desc, layout=wide("150px")))
         add("seed", W.BoundedIntText(value=0, min=0, max=SEED_MAX, description="seed", style={"description_width": "36px"},
                                      layout=wide("132px")))
@@ -419,7 +419,7 @@ class Explorer:
 
     def _send_static(self) -> None:
         png, layout = self.session.static(self._width)
-        self.canvas.layout = layout
+        self.canvas.geometry = layout
         self.canvas.background = png
 
     def _schedule_static(self) -> None:

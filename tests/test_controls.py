@@ -107,7 +107,7 @@ def test_sliders_apply_to_the_optimizers_that_take_them():
 def test_every_control_has_a_tooltip_naming_its_symbol():
     for key in C.hyper_keys():
         symbol = optimizers.HYPERPARAMETERS[key].symbol
-        assert C.TOOLTIPS[key].startswith(symbol + " — "), (key, C.TOOLTIPS[key])
+        assert C.tooltip(key).startswith(symbol + " — "), (key, C.tooltip(key))
     assert C.TOOLTIPS["lr"].startswith("η — learning rate")
     for spec in C.PARAM_CONTROLS.values():
         assert spec["tip"] and spec["symbol"]

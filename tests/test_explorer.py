@@ -65,8 +65,8 @@ def test_construct_builds_a_scene_and_the_front_end(ex):
     front(ex, {"type": "size", "width": 900})
     assert ex.canvas.background[:8] == b"\x89PNG\r\n\x1a\n"
     png = Image.open(io.BytesIO(ex.canvas.background))
-    assert png.size == (ex.canvas.layout["width"], ex.canvas.layout["height"])
-    assert set(ex.canvas.layout["axes"]) == {"surface", *ex.session.panels}
+    assert png.size == (ex.canvas.geometry["width"], ex.canvas.geometry["height"])
+    assert set(ex.canvas.geometry["axes"]) == {"surface", *ex.session.panels}
     assert ex.k == 200 and ex.status.startswith("step 200 / 200")
 
 
@@ -121,10 +121,10 @@ def test_a_click_message_moves_every_start(ex):
 def test_the_front_end_asks_for_a_background_of_its_size(ex):
     front(ex, {"type": "size", "width": 1640})
     ok(ex)
-    assert ex.canvas.layout["width"] == 1640
+    assert ex.canvas.geometry["width"] == 1640
     assert Image.open(io.BytesIO(ex.canvas.background)).size[0] == 1640
     front(ex, {"type": "size", "width": 10**6})  # out of range: ignored
-    assert ex.canvas.layout["width"] == 1640
+    assert ex.canvas.geometry["width"] == 1640
 
 
 def test_fps_from_the_front_end_goes_into_the_scene(ex):
@@ -136,7 +136,7 @@ def test_surface_menu_and_formula(ex):
     front(ex, {"type": "size", "width": 700})
     ex.controls["surface"].value = "bowl"
     ok(ex)
-    assert ex.scene.surface == "bowl" and ex.canvas.layout["axes"]["surface"]["xlim"] == [-15.0, 15.0]
+    assert ex.scene.surface == "bowl" and ex.canvas.geometry["axes"]["surface"]["xlim"] == [-15.0, 15.0]
     ex.controls["formula"].value = "x**2 + 3*y**2"
     ok(ex)
     assert ex.scene.surface == "expression" and ex.scene.surface_params == {"text": "x**2 + 3*y**2"}

@@ -134,10 +134,9 @@ function render({ model, el: root }) {
 
   function onLrInput() {
     const index = Number(lr.value);
-    setLrControl();
-    if (inflight) { pending = index; return; }
-    if (meta && meta.lr && index === meta.lr.index) return;
-    sendLr(index);
+    if (inflight) pending = index; // the newest value waits for the answer in flight
+    else if (!(meta && meta.lr && index === meta.lr.index)) sendLr(index);
+    setLrControl(); // after sendLr: with a request in flight it keeps the position moved to
   }
 
   function onData() {
@@ -161,7 +160,7 @@ function render({ model, el: root }) {
 
   function onBackground() {
     const bytes = model.get("background");
-    const lay = model.get("layout");
+    const lay = model.get("geometry");
     if (!bytes || !lay || !lay.width) return;
     const blob = new Blob([bytes.buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes], { type: "image/png" });
     const url = URL.createObjectURL(blob);

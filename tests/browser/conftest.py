@@ -7,6 +7,11 @@ by Playwright with ``executable_path=/usr/bin/chromium`` (Playwright never downl
 browser here). Both are stopped by their process ids -- SIGTERM first, then SIGKILL of their
 process groups and of any descendant still alive -- even when a test fails.
 
+`lab_app` (module scope) is one 1280 x 800 page with JupyterLab loaded once; notebooks are
+opened in it one after another (`LabPage.open_in_app`), each with a fresh kernel that is shut
+down when the next opens. `lab_page` (per test) is a fresh context + page, for tests that
+want one. `LabPage.set_metrics` emulates zoom (devicePixelRatio) for layout checks.
+
 Screenshots and logs go to a temporary folder; its path is printed in the report of a
 failing test (and in the captured output of every test).
 
@@ -41,7 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage", "--disable-extensions", "--mute-audio",
     "--force-device-scale-factor=1",
 ]
-VIEWPORT = {"width": 1600, "height": 1200}
+VIEWPORT = {"width": 1280, "height": 800}   # a laptop screen: the Explorer must fit it
 LAB_START_TIMEOUT = 90        # s; JupyterLab needs 3-5 s on 2 cores, much more under load
 
 
@@ -175,7 +180,7 @@ def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
         IPYTHONDIR=str(tmp / "ipython"), PYTHONUNBUFFERED="1",
     )
     env.pop("JUPYTER_PATH", None)
-    env.pop("MPLBACKEND", None)                     # let %matplotlib widget decide
+    env.pop("MPLBACKEND", None)                     # the notebooks choose their own backend
     port, token = _free_port(), secrets.token_hex(24)
     cmd = [sys.executable, "-m", "jupyterlab",                # the lab of this venv
            "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
@@ -269,6 +274,26 @@ def _is_group_leader(pid: int) -> bool:
         return False
 
 
+@pytest.fixture(scope="module")
+def lab_app(browser, lab, artifacts):
+    """One JupyterLab page for a whole module (1280 x 800): the JupyterLab bundle loads once,
+    notebooks are opened one after another inside it (`LabPage.open_in_app`), each with a
+    fresh kernel that is shut down when the next one opens."""
+    ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    ctx.set_default_timeout(30_000)
+    page = ctx.new_page()
+    lp = LabPage(page, lab, artifacts, "lab")
+    try:
+        lp.open_lab()
+        yield lp
+    finally:
+        (artifacts / "console.log").write_text("\n".join(lp.console))
+        try:
+            ctx.close()
+        except Exception:                                      # noqa: BLE001 -- browser fixture kills
+            pass
+
+
 @pytest.fixture
 def lab_page(browser, lab, artifacts, request):
     """A fresh browser context + page, wrapped in `LabPage` (helpers for the tests)."""
@@ -314,7 +339,7 @@ class LabPage:
         self.page_errors: list[str] = []
         self._n = 0
         page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: (self.page_errors.append(str(e)),
+        page.on("pageerror", lambda e: (self.page_errors.append(f"{e}\n{getattr(e, 'stack', '') or ''}"[:2000]),
                                         self.console.append(f"pageerror: {e}")))
 
     # ---- notebook
@@ -334,6 +359,97 @@ class LabPage:
         # more room for the widgets: fold the file browser away
         self.page.evaluate("() => { const s = window.jupyterapp.shell;"
                            " if (s.collapseLeft) s.collapseLeft(); }")
+
+    def open_lab(self, timeout: float = 90):
+        """Load JupyterLab itself (no document), file browser folded away."""
+        lab = self.lab
+        self.page.goto(f"{lab['url']}/lab?token={lab['token']}&reset", timeout=timeout * 1000)
+        self.page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell && "
+            "window.jupyterapp.commands.hasCommand('docmanager:open')", timeout=timeout * 1000)
+        self.page.evaluate("() => { const s = window.jupyterapp.shell;"
+                           " if (s.collapseLeft) s.collapseLeft(); }")
+
+    def open_in_app(self, name: str, timeout: float = 90):
+        """Open notebook `name` in the already loaded JupyterLab (closing the one open before
+        and shutting its kernel down); wait until its fresh kernel is idle."""
+        self.close_notebook()
+        self.name = Path(name).stem
+        self.page.evaluate(
+            """async (name) => {
+                const app = window.jupyterapp;
+                const w = await app.commands.execute('docmanager:open', {path: name, factory: 'Notebook'});
+                window.__lvPanel = w;
+                app.shell.activateById(w.id);
+                await w.context.ready; await w.sessionContext.ready; }""", name)
+        self.page.evaluate("() => { const s = window.jupyterapp.shell;"
+                           " if (s.collapseLeft) s.collapseLeft(); }")
+        self.page.wait_for_function(
+            """() => { const w = window.__lvPanel;
+                   const k = w && w.sessionContext.session && w.sessionContext.session.kernel;
+                   return !!(k && k.status === 'idle'); }""", timeout=timeout * 1000)
+
+    def close_notebook(self):
+        """Close the open notebook without saving; shut its kernel down."""
+        self.page.evaluate(
+            """async () => { const w = window.__lvPanel; window.__lvPanel = null;
+                if (!w || w.isDisposed) return;
+                try { await w.sessionContext.shutdown(); } catch (e) {}
+                w.context.model.dirty = false; w.dispose(); }""")
+
+    def all_cells_ran(self) -> bool:
+        """Every code cell has an execution count and the kernel is idle."""
+        return self.page.evaluate(
+            """() => { const w = window.__lvPanel;
+                   const k = w.sessionContext.session && w.sessionContext.session.kernel;
+                   if (!(k && k.status === 'idle')) return false;
+                   return w.content.widgets.every(c => c.model.type !== 'code'
+                       || (c.model.executionCount !== null && !c.node.querySelector('.jp-InputPrompt')
+                           .textContent.includes('*'))); }""")
+
+    def model_errors(self) -> list[str]:
+        """Error outputs of the notebook's cells, read from the cell models (whether or not
+        JupyterLab's windowing has rendered them)."""
+        return self.page.evaluate(
+            """() => { const out = [];
+                for (const c of window.__lvPanel.content.widgets) {
+                    if (c.model.type !== 'code') continue;
+                    for (const o of c.model.outputs.toJSON())
+                        if (o.output_type === 'error')
+                            out.push(o.ename + ': ' + o.evalue + '\\n' + (o.traceback || []).join('\\n'));
+                } return out; }""")
+
+    def run_all_and_wait(self, timeout: float = 180):
+        """Run All; wait until every cell ran (fail at once on a cell error)."""
+        self.run_all_cells()
+        deadline = time.monotonic() + timeout
+        time.sleep(0.3)
+        while True:
+            errors = self.model_errors()
+            if errors:
+                raise AssertionError(f"a notebook cell failed:\n{errors[0][-3000:]}")
+            if self.all_cells_ran():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Run All not finished after {timeout} s")
+            time.sleep(0.2)
+
+    def set_metrics(self, width: int, height: int, scale: float = 1.0):
+        """Viewport of `width` x `height` CSS pixels at devicePixelRatio `scale` (150 % zoom:
+        853 x 533 at 1.5 on a 1280 x 800 screen). Playwright's viewport is set first, so its
+        screenshots follow; then the device scale through the DevTools protocol."""
+        cdp = getattr(self, "_cdp", None)
+        if cdp is not None:                      # our override off: Playwright's viewport rules
+            cdp.send("Emulation.clearDeviceMetricsOverride")
+            cdp.detach()
+            self._cdp = None
+        self.page.set_viewport_size({"width": width, "height": height})
+        if scale != 1.0:
+            self._cdp = cdp = self.page.context.new_cdp_session(self.page)
+            cdp.send("Emulation.setDeviceMetricsOverride",
+                     {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": False})
+        self.page.wait_for_function("([s, w]) => window.devicePixelRatio === s && window.innerWidth === w",
+                                    arg=[scale, width])
 
     def run_all_cells(self):
         self.page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
