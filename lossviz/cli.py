@@ -349,7 +349,7 @@ def cmd_html(args) -> int:
         raise UsageError("give --scene NAME (or a scene file) or --lecture")
     from lossviz.page import save_html
 
-    path = save_html(scene_from_args(args), args.output, decades=args.decades)
+    path = save_html(scene_from_args(args), args.output, decades=args.decades, vary=("lr", "start") if args.vary_start else ("lr",))
     print(f"wrote {path} ({_size(path)})")
     return 0
 
@@ -469,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scene", help="a scene file (.toml/.json) or a named scene (see `lossviz list`)")
     p.add_argument("--lecture", action="store_true", help="every lecture point: index.html and one page per point, with its scenes")
     p.add_argument("--decades", type=_float, default=2.0, help="η range either side of the scene's, in decades (default 2; 0.1-decade steps)")
+    p.add_argument("--vary-start", action="store_true", help="also a start menu: the scene's start and its mirror images across the window (the page grows up to 4×)")
     p.set_defaults(lr=None, surface=None, surface_param=None, steps=None, seed=None, frames=None, fps=None, title=None,
                    start=None, noise=None, batch_size=None, run=None)
 

@@ -44,7 +44,8 @@ HOLD_DECADES = 1.0  # the panels' fixed limits hold the curves of η within this
 IMAGE_WIDTH = 2000  # pixels of the static background: crisp up to 1000 CSS px at 2× (and 2000 at 1×)
 PAGE_WORK = 8_000_000  # steps × runs × η values one page may compute (about 80 bytes each while it is built)
 PAGE_ROWS = 250_000  # rows stored for all runs and η values together (longer runs: every s-th step)
-VARY = ("lr",)  # what the page's controls can vary
+VARY = ("lr", "start")  # what the page's controls can vary (the page always has η)
+MAX_STARTS = 6
 NAN16 = 65535  # the 16-bit code of a missing value
 
 
@@ -189,33 +190,60 @@ def module() -> str:
     return _static_file("renderer.js") + "\n" + page
 
 
-def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRID_DECADES, step: float = GRID_STEP,
-               width_px: int = IMAGE_WIDTH) -> dict:
-    """Everything the page draws from: image, layout, meta, the η grid, cells and streams."""
+def default_starts(scene: Scene) -> list[tuple[float, float]]:
+    """The scene's start and its mirror images through the centre of the surface's window."""
+    surface = scene.make_surface()
+    own = next((r.start for r in scene.runs if r.start is not None), None)  # where Session.start() looks
+    x, y = own or scene.start or tuple(surface.start)
+    (x0, x1), (y0, y1) = surface.bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    points = [(x, y), (2 * cx - x, y), (x, 2 * cy - y), (2 * cx - x, 2 * cy - y)]
+    return list(dict.fromkeys((float(a), float(b)) for a, b in points))
+
+
+def _check_starts(starts) -> list[tuple[float, float]]:
+    try:
+        points = [(float(a), float(b)) for a, b in starts]
+    except (TypeError, ValueError):
+        raise ValueError(f"starts must be a list of (x, y) points, got {starts!r}") from None
+    if not 1 <= len(points) <= MAX_STARTS or not all(math.isfinite(v) for p in points for v in p):
+        raise ValueError(f"starts must hold 1 to {MAX_STARTS} finite (x, y) points, got {starts!r}")
+    return list(dict.fromkeys(points))
+
+
+def scene_data(scene: Scene, *, vary: Sequence[str] = ("lr",), decades: float = GRID_DECADES, step: float = GRID_STEP,
+               width_px: int = IMAGE_WIDTH, starts: Sequence[tuple[float, float]] | None = None) -> dict:
+    """Everything the page draws from: image, layout, meta, the η grid (per start, when the
+    start varies), cells and streams."""
     if not isinstance(scene, Scene):
         raise ValueError(f"scene must be a lossviz Scene (e.g. SCENES['p06_adam']), got {type(scene).__name__}")
-    vary = tuple(vary)
+    vary = (vary,) if isinstance(vary, str) else tuple(vary)
     unknown = [v for v in vary if v not in VARY]
-    if unknown or not vary:
-        raise ValueError(f"vary must name what the page's controls change, one or more of {', '.join(VARY)}; got {vary!r}")
+    if unknown or "lr" not in vary:
+        raise ValueError(f"vary must be ('lr',) or ('lr', 'start'): η always, the start among a few points optionally; got {vary!r}")
     if not (isinstance(width_px, int) and 320 <= width_px <= 4000):
         raise ValueError(f"width_px (pixels of the static image) must be an integer in [320, 4000], got {width_px!r}")
+    if starts is not None and "start" not in vary:
+        raise ValueError("starts= goes with vary=('lr', 'start')")
     indices = grid_indices(decades, step)
-    work = int(scene.steps) * len(scene.runs) * len(indices)
+    # the first start is the scene itself (runs keep their own starts); the others start every run there
+    points = (_check_starts(starts) if starts is not None else default_starts(scene)) if "start" in vary else []
+    scenes = [scene] + [replace(scene, start=p, runs=[replace(r, start=None) for r in scene.runs]) for p in points[1:]]
+    work = int(scene.steps) * len(scene.runs) * len(indices) * len(scenes)
     if work > PAGE_WORK:
-        raise ValueError(f"a page computes steps × runs × η values = {scene.steps:,} × {len(scene.runs)} × {len(indices)} = {work:,} "
-                         f"steps, more than {PAGE_WORK:,}: use fewer steps or runs, or fewer decades")
-    runs = compute(scene, indices)
+        raise ValueError(f"a page computes steps × runs × η values × starts = {scene.steps:,} × {len(scene.runs)} × {len(indices)} × "
+                         f"{len(scenes)} = {work:,} steps, more than {PAGE_WORK:,}: use fewer steps, runs or starts, or fewer decades")
+    runs = [per for sc in scenes for per in compute(sc, indices)]  # start-major: cell s·G + g
     base = indices.index(0)
     session = Session(scene, figsize=FIGSIZE)
     # beyond HOLD_DECADES the curves may leave a panel (as a diverging run's do): holding all
     # of them squeezed the scene's own curves into a sliver of 60 decades
-    hold = [per for i, per in zip(indices, runs) if abs(i) * controls.LR_STEP <= HOLD_DECADES + 1e-9]
+    hold = [per for i, per in zip(indices * len(scenes), runs) if abs(i) * controls.LR_STEP <= HOLD_DECADES + 1e-9]
     image, layout = _background(session, hold, width_px)
     meta, _ = session.payload()
     names, panels = session.columns()
     T = int(scene.steps)
-    stride, kept = page_rows(T, len(indices) * len(scene.runs))
+    stride, kept = page_rows(T, len(runs) * len(scene.runs))
     meta.update(stride=stride, rows=len(kept), version=0)
     meta.pop("lr", None)
     # every stored column but θ is quantised on the scale of the panel that draws it (f: the loss panel's)
@@ -243,7 +271,8 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = VARY, decades: float = GRI
     return {
         "image": image, "layout": layout, "meta": meta, "scene": scene.to_dict(), "title": scene.title,
         "grid": {"indices": indices, "factors": [controls.factor(i) for i in indices], "base": base,
-                 "ref": controls.peak_lr(scene.runs[0].lr), "step": step, "decades": decades, "runs": len(scene.runs)},
+                 "ref": controls.peak_lr(scene.runs[0].lr), "step": step, "decades": decades, "runs": len(scene.runs),
+                 "starts": [list(meta["start"])] + [list(p) for p in points[1:]]},
         "qcolumns": stored, "qpanels": qpanels, "same": {str(j): c for j, c in same.items()}, "cells": cells, "streams": streams,
     }
 
@@ -283,17 +312,22 @@ def page_html(data: dict, *, title: str | None = None, intro_html: str = "", bac
 """
 
 
-def save_html(scene: Scene, path, *, vary: Sequence[str] = VARY, decades: float = GRID_DECADES, step: float = GRID_STEP,
-              width_px: int = IMAGE_WIDTH, title: str | None = None, intro_html: str = "") -> Path:
+def save_html(scene: Scene, path, *, vary: Sequence[str] = ("lr",), decades: float = GRID_DECADES, step: float = GRID_STEP,
+              starts: Sequence[tuple[float, float]] | None = None, width_px: int = IMAGE_WIDTH, title: str | None = None,
+              intro_html: str = "") -> Path:
     """Write `scene` as one self-contained HTML page (no external request of any kind).
 
-    vary: what its controls change ("lr": every run's η scaled by one factor over a grid
-    `decades` either side of the scene at `step`-decade steps); width_px: pixels of the static
-    image. The file is written atomically. Returns its path."""
+    vary: what its controls change — "lr": every run's η scaled by one factor over a grid
+    `decades` either side of the scene at `step`-decade steps; ("lr", "start") also the start
+    among `starts` (default: the scene's start and its mirror images across the window; the
+    first is the scene as it is, the others start every run there; the page grows by the same
+    factor). width_px: pixels of the static image. The file is written atomically. Returns
+    its path."""
     from lossviz.export import atomic_path, check_output
 
     target = check_output(path, (".html", ".htm"))
-    text = page_html(scene_data(scene, vary=vary, decades=decades, step=step, width_px=width_px), title=title, intro_html=intro_html)
+    data = scene_data(scene, vary=vary, decades=decades, step=step, width_px=width_px, starts=starts)
+    text = page_html(data, title=title, intro_html=intro_html)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target

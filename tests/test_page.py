@@ -76,7 +76,7 @@ def _forward(scale: dict | None):
     return lambda v: t.transform(np.asarray(v, dtype=float))
 
 
-def check_against_kernel(data: dict, scene, positions=None) -> None:
+def check_against_kernel(data: dict, scene, positions=None, start: int = 0) -> None:
     """Every stored η value (or those at `positions` of the grid): θ equals the kernel's run in float32 at every stored step, the
     panels lie within one 16-bit level of the kernel's values, diverged_at is the kernel's."""
     meta = data["meta"]
@@ -85,12 +85,13 @@ def check_against_kernel(data: dict, scene, positions=None) -> None:
     scale_of = {c: axes[p]["yscale"] if p else None for c, p in zip(data["qcolumns"], data["qpanels"])}
     scale_of.update({int(a): scale_of[c] for a, c in data["same"].items()})
     with np.errstate(all="ignore"):
-        for g, (index, blocks) in enumerate(zip(data["grid"]["indices"], decode(data))):
+        G = len(data["grid"]["indices"])
+        for g, (index, blocks) in enumerate(zip(data["grid"]["indices"], decode(data)[start * G:(start + 1) * G])):
             if positions is not None and g not in positions:
                 continue
             runs = controls.scaled(scene, index).run()
             assert len(runs) == len(meta["runs"])
-            for (label, traj), block, cell in zip(runs.items(), blocks, data["cells"][g]):
+            for (label, traj), block, cell in zip(runs.items(), blocks, data["cells"][start * G + g]):
                 want = traj.theta[steps, 0, :].astype(np.float32)
                 np.testing.assert_array_equal(block[:, :2].astype(np.float32), want, err_msg=f"θ of {label} at η index {index}")
                 assert cell["diverged_at"] == int(traj.diverged_at[0])
@@ -146,6 +147,23 @@ def test_full_grid_page_is_at_most_2_mb(name, tmp_path):
     check_against_kernel(data, scene, positions=(0, 20, 40))
 
 
+def test_start_among_a_few_points():
+    from dataclasses import replace
+
+    scene = SCENES["p06_adam"]
+    data = scene_data(scene, vary=("lr", "start"), starts=[(-1.5, 2.0), (1.5, 2.0)], decades=0.1)
+    assert data["grid"]["starts"] == [[-1.5, 2.0], [1.5, 2.0]] and len(data["cells"]) == 2 * 3
+    check_against_kernel(data, scene, start=0)
+    moved = replace(scene, start=(1.5, 2.0), runs=[replace(r, start=None) for r in scene.runs])
+    check_against_kernel(data, moved, start=1)
+    with pytest.raises(ValueError, match="starts must hold 1 to 6"):
+        scene_data(scene, vary=("lr", "start"), starts=[(0, float("nan"))])
+    with pytest.raises(ValueError, match="starts= goes with"):
+        scene_data(scene, starts=[(0, 0)])
+    with pytest.raises(ValueError, match="vary must be"):
+        scene_data(scene, vary=("start",))
+
+
 def test_page_makes_no_external_request(tmp_path):
     text = save_html(SCENES["p10_saddle"], tmp_path / "saddle.html", decades=0.2).read_text(encoding="utf-8")
     for attr in re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text):
@@ -158,13 +176,13 @@ def test_page_makes_no_external_request(tmp_path):
 
 def test_bad_input_is_a_value_error_and_leaves_nothing(tmp_path):
     scene = SCENES["p01_stall"]
-    with pytest.raises(ValueError, match="vary"):
+    with pytest.raises(ValueError, match="vary must be"):
         save_html(scene, tmp_path / "a.html", vary=("beta",))
     with pytest.raises(ValueError, match="must end in .html"):
         save_html(scene, tmp_path / "a.png")
     with pytest.raises(ValueError, match="width_px"):
         save_html(scene, tmp_path / "a.html", width_px=10)
-    with pytest.raises(ValueError, match="steps × runs × η values"):
+    with pytest.raises(ValueError, match="steps × runs × η values × starts"):
         save_html(SCENES["p02_crawl"].__class__.from_dict({**scene.to_dict(), "steps": 300_000}), tmp_path / "a.html")
     with pytest.raises(ValueError, match="scene must be"):
         save_html("p01_stall", tmp_path / "a.html")
@@ -177,6 +195,8 @@ def test_cli_html(tmp_path, capsys):
     out = tmp_path / "p.html"
     assert main(["html", "--scene", "p01_stall", "--decades", "0.2", "-o", str(out)]) == 0
     assert out.stat().st_size > 10_000 and "wrote" in capsys.readouterr().out
+    assert main(["html", "--scene", "p01_stall", "--decades", "0.1", "--vary-start", "-o", str(out)]) == 0
+    assert len(json.loads(re.search(r'class="lv-scene-data">(.*?)</script>', out.read_text(encoding="utf-8"), re.S).group(1))["grid"]["starts"]) == 4
     assert main(["html", "--scene", "nope", "-o", str(tmp_path / "q.html")]) == 2
     assert main(["html", "--scene", "p01_stall", "--decades", "9", "-o", str(tmp_path / "q.html")]) == 2
     assert main(["html", "-o", str(tmp_path / "q.html")]) == 2

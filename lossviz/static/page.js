@@ -92,12 +92,16 @@ async function mount(root) {
   const lr = el("input", "lv-lr", { type: "range", min: "0", max: String(grid.indices.length - 1), step: "1", value: String(grid.base),
                                     title: lrLabel.title, "aria-label": "η, learning rate" });
   const lrOut = el("span", "lv-lr-readout");
+  const starts = grid.starts || [meta.start];
+  const startMenu = el("select", "lv-start", { title: "θ⁰ — where the runs start (the first: the scene's own)", "aria-label": "start" });
+  starts.forEach(([x, y], i) => { const o = el("option", "", { value: String(i) }); o.textContent = `start (${formatNumber(x)}, ${formatNumber(y)})`; startMenu.append(o); });
   const typed = el("input", "lv-lr-value", { type: "text", inputmode: "decimal", size: "8", placeholder: "type η",
                                              title: `type an η (of the first run, ${meta.runs[0].label}); the page shows the nearest computed one`,
                                              "aria-label": "type η" });
   const reset = el("button", "lv-lr-reset", { title: "back to the scene's own η" });
   reset.textContent = "×1";
   lrRow.append(lrLabel, lr, lrOut, typed, reset);
+  if (starts.length > 1) lrRow.append(startMenu);
   const holder = el("div", "lv-canvas");
   const canvas = el("canvas", "lv-draw");
   holder.append(canvas);
@@ -120,21 +124,26 @@ async function mount(root) {
   await new Promise((ok, fail) => { image.onload = ok; image.onerror = () => fail(new Error("background image did not load")); image.src = scene.image; });
 
   const ctx = canvas.getContext("2d");
+  const G = grid.indices.length;
+  let st = 0; // which start (cells are start-major: cell st·G + g)
   let g = grid.base, k = meta.steps, playing = false, raf = 0, paints = 0, s = 1, data = null, shownMeta = meta;
   const frames = meta.frames && meta.frames.length ? meta.frames : [0];
 
   function select(index) {
-    g = Math.min(Math.max(index, 0), grid.indices.length - 1);
-    if (!cache.has(g)) cache.set(g, rowsAt(scene, streams, at, g));
-    data = cache.get(g);
+    g = Math.min(Math.max(index, 0), G - 1);
+    const cell = st * G + g;
+    if (!cache.has(cell)) cache.set(cell, rowsAt(scene, streams, at, cell));
+    data = cache.get(cell);
     const f = grid.factors[g];
     // a label that names the scene's η would be wrong now: it says the η the run has
-    shownMeta = { ...meta, runs: meta.runs.map((run, r) => ({ ...run, diverged_at: scene.cells[g][r].diverged_at,
-      label: g === grid.base ? run.label : `${run.label} → η ${formatNumber(run.eta * f)}` })) };
+    shownMeta = { ...meta, runs: meta.runs.map((run, r) => ({ ...run,
+      label: g === grid.base ? run.label : `${run.label} → η ${formatNumber(run.eta * f)}`, diverged_at: scene.cells[cell][r].diverged_at })),
+      start: starts[st] };
     lr.value = String(g);
     if (meta.runs.length === 1) lrOut.textContent = `η = ${formatNumber(grid.ref * f)}` + (g === grid.base ? " (the scene's)" : ` (×${formatNumber(f)})`);
     else lrOut.textContent = g === grid.base ? "×1: every run at the scene's η" : `every run's η ×${formatNumber(f)}`;
     root.dataset.index = String(grid.indices[g]);
+    startMenu.value = String(st);
   }
 
   function size() {
@@ -163,7 +172,7 @@ async function mount(root) {
     const parts = statusAt(shownMeta, data, k).map((p) =>
       `<span class="lv-run${p.diverged ? " lv-diverged" : ""}"><span class="lv-swatch" style="background:${escapeHtml(p.color)}"></span>${escapeHtml(p.label)}: ${escapeHtml(p.text)}</span>`);
     const f = grid.factors[g];
-    status.innerHTML = `<span class="lv-head">step ${Math.min(k, meta.steps)} / ${meta.steps} · start (${formatNumber(meta.start[0])}, ${formatNumber(meta.start[1])})` +
+    status.innerHTML = `<span class="lv-head">step ${Math.min(k, meta.steps)} / ${meta.steps} · start (${formatNumber(shownMeta.start[0])}, ${formatNumber(shownMeta.start[1])})` +
       `${f !== 1 ? ` · every η ×${formatNumber(f)}` : ""}</span><br>${parts.join(" ")}`;
   }
 
@@ -206,6 +215,7 @@ async function mount(root) {
   scrub.addEventListener("input", () => { stop(); k = Number(scrub.value); paint(); });
   lr.addEventListener("input", () => { select(Number(lr.value)); say(""); paint(); });
   reset.addEventListener("click", () => { select(grid.base); say(""); paint(); });
+  startMenu.addEventListener("change", () => { st = Number(startMenu.value); select(g); paint(); });
   typed.addEventListener("change", () => {
     const eta = Number(typed.value);
     if (!(eta > 0 && Number.isFinite(eta))) { say(`η must be a number > 0, got “${typed.value}”`); return; }
@@ -229,7 +239,7 @@ async function mount(root) {
 
   // for tests and curious students: what is drawn now
   window.lossviz = {
-    get index() { return grid.indices[g]; }, get factor() { return grid.factors[g]; }, get eta() { return grid.ref * grid.factors[g]; },
+    get index() { return grid.indices[g]; }, get start() { return st; }, setStart: (i) => { st = i; select(g); paint(); }, get factor() { return grid.factors[g]; }, get eta() { return grid.ref * grid.factors[g]; },
     get step() { return k; }, get playing() { return playing; }, get meta() { return shownMeta; }, get data() { return data; },
     grid, select: (i) => { select(i); paint(); },
   };

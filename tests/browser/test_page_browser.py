@@ -4,7 +4,8 @@ Every request that is not file: is aborted and fails the test. On a page of the 
 scene (the full η grid): Play advances the frames; the η control, moved by key presses,
 changes the canvas and the status, and the paths the page then holds equal the kernel's
 `controls.scaled(scene, i).run()` in float32; a typed η snaps to the nearest computed value
-and says so; ?embed hides the text and fits the figure into its frame; at devicePixelRatio 2
+and says so; a start menu (when the page varies the start) switches to the runs from
+there, equal to the kernel's; ?embed hides the text and fits the figure into its frame; at devicePixelRatio 2
 the canvas has twice the pixels. A lecture page shows the scene in a frame that loads offline
 too. No console error anywhere. Screenshots go to the artifacts folder.
 """
@@ -132,6 +133,29 @@ def test_page_offline_play_and_eta(browser, built, artifacts):
         box.press("Enter")
         page.wait_for_function("document.querySelector('.lv-message').textContent.includes('outside')")
         assert page.evaluate("window.lossviz.index") == 40
+    finally:
+        b.close()
+
+
+def test_start_menu_switches_to_the_runs_from_there(browser, tmp_path):
+    from dataclasses import replace
+
+    from lossviz.page import save_html
+
+    scene = SCENES[SCENE]
+    path = save_html(scene, tmp_path / "starts.html", vary=("lr", "start"), starts=[(-1.5, 2.0), (1.5, 2.0)], decades=0.2)
+    b = Offline(browser)
+    try:
+        page = b.page
+        b.open(path)
+        page.locator(".lv-start").select_option("1")
+        page.wait_for_function("window.lossviz.start === 1")
+        assert "start (1.5, 2)" in page.locator(".lv-status").inner_text()
+        meta = page.evaluate("window.lossviz.meta")
+        steps = np.minimum(np.arange(meta["rows"]) * meta["stride"], meta["steps"])
+        moved = replace(scene, start=(1.5, 2.0), runs=[replace(r, start=None) for r in scene.runs])
+        for (label, traj), path_ in zip(moved.run().items(), _paths(page)):
+            np.testing.assert_array_equal(path_, traj.theta[steps, 0, :].astype(np.float32).astype(np.float64), err_msg=label)
     finally:
         b.close()
 
