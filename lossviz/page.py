@@ -40,7 +40,7 @@ from lossviz.session import FIGSIZE, Session, _etas, series
 
 GRID_DECADES = 2.0  # the η grid reaches this many decades either side of the scene's η
 GRID_STEP = 0.1  # decades between two computed η values
-HOLD_DECADES = 1.0  # the panels' fixed limits hold the curves of η within this many decades of the scene's
+BAND_DECADES = 1.0  # η bands (centred on the scene's η) whose curves one set of panel limits holds
 IMAGE_WIDTH = 2000  # pixels of the static background: crisp up to 1000 CSS px at 2× (and 2000 at 1×)
 PAGE_WORK = 8_000_000  # steps × runs × η values one page may compute (about 80 bytes each while it is built)
 PAGE_ROWS = 250_000  # rows stored for all runs and η values together (longer runs: every s-th step)
@@ -168,16 +168,43 @@ def encode(blocks: list[list[np.ndarray]], axis_forward: dict[int, Any]) -> tupl
     return cells, {"xy": _b64(_planes(join(xy, np.int32))), "panels": _b64(_planes(join(q16, np.uint16)))}
 
 
-def _background(session: Session, hold: list[dict], width: int) -> tuple[str, dict]:
-    """The static image (a 256-colour PNG: flat contour fills and text lose nothing visible) as a
-    data URL, and its layout; the panel limits hold the curves of the runs `hold`."""
+def _png_url(rgb: np.ndarray) -> str:
+    """A 256-colour PNG data URL (flat contour fills and text lose nothing visible)."""
     from PIL import Image
 
-    png, layout = session.static(width, hold=hold)
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
     with io.BytesIO() as out:
-        image.save(out, format="png", optimize=True)
-        return "data:image/png;base64," + _b64(out.getvalue()), layout
+        Image.fromarray(rgb).quantize(256, method=Image.Quantize.FASTOCTREE).save(out, format="png", optimize=True)
+        return "data:image/png;base64," + _b64(out.getvalue())
+
+
+def band_of(index: int) -> int:
+    """The η band of a grid position: the panels' limits change from one band to the next."""
+    return math.floor(index * controls.LR_STEP / BAND_DECADES + 0.5 + 1e-9)
+
+
+def _backgrounds(session: Session, cells: list[tuple[int, dict]], width: int) -> tuple[str, dict, dict]:
+    """The static image of the scene's own band (data URL) and its layout, and per other band
+    of η the panels' part of the image drawn with that band's limits: {band: {src, x, ylim}}.
+    `cells`: (grid position, label → Trajectory) of every stored run."""
+    from PIL import Image
+
+    def render(band):
+        png, layout = session.static(width, hold=[per for i, per in cells if band_of(i) == band])
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), layout
+
+    rgb, layout = render(0)
+    panels = [layout["axes"][p] for p in layout["axes"] if p != "surface"]
+    if not panels:
+        return _png_url(rgb), layout, {}
+    # the panels' side of the figure, with room for their axis labels, which move with the tick
+    # labels' width: from just right of the contour's last tick label
+    x = int(layout["axes"]["surface"]["box"][2] + 0.02 * layout["width"]) if "surface" in layout["axes"] else 0
+    bands = {}
+    for band in sorted({band_of(i) for i, _ in cells} - {0}):
+        other, lay = render(band)
+        bands[band] = {"src": _png_url(np.ascontiguousarray(other[:, x:])), "x": x,
+                       "ylim": {p: a["ylim"] for p, a in lay["axes"].items() if p != "surface"}}
+    return _png_url(rgb), layout, bands
 
 
 def _static_file(name: str) -> str:
@@ -236,10 +263,9 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = ("lr",), decades: float = 
     runs = [per for sc in scenes for per in compute(sc, indices)]  # start-major: cell s·G + g
     base = indices.index(0)
     session = Session(scene, figsize=FIGSIZE)
-    # beyond HOLD_DECADES the curves may leave a panel (as a diverging run's do): holding all
-    # of them squeezed the scene's own curves into a sliver of 60 decades
-    hold = [per for i, per in zip(indices * len(scenes), runs) if abs(i) * controls.LR_STEP <= HOLD_DECADES + 1e-9]
-    image, layout = _background(session, hold, width_px)
+    # one set of panel limits for all 41 η squeezed the scene's own curves into a sliver of 60
+    # decades: the panels' limits hold one band of η (a decade) each
+    image, layout, bands = _backgrounds(session, list(zip(indices * len(scenes), runs)), width_px)
     meta, _ = session.payload()
     names, panels = session.columns()
     T = int(scene.steps)
@@ -269,7 +295,8 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = ("lr",), decades: float = 
         run["offset"] = r * size
         run["eta"] = controls.peak_lr(spec.lr)  # the scene's (peak) η of this run
     return {
-        "image": image, "layout": layout, "meta": meta, "scene": scene.to_dict(), "title": scene.title,
+        "image": image, "layout": layout, "bands": {str(b): v for b, v in bands.items()}, "band_of": [band_of(i) for i in indices],
+        "meta": meta, "scene": scene.to_dict(), "title": scene.title,
         "grid": {"indices": indices, "factors": [controls.factor(i) for i in indices], "base": base,
                  "ref": controls.peak_lr(scene.runs[0].lr), "step": step, "decades": decades, "runs": len(scene.runs),
                  "starts": [list(meta["start"])] + [list(p) for p in points[1:]]},
@@ -290,8 +317,8 @@ def page_html(data: dict, *, title: str | None = None, intro_html: str = "", bac
     lo, hi = g["ref"] * g["factors"][0], g["ref"] * g["factors"][-1]
     note = (f"Computed in advance by lossviz for every run's η scaled by one factor, from ×{g['factors'][0]:g} to "
             f"×{g['factors'][-1]:g} in {g['step']:g}-decade steps (first run: η = {lo:.3g} … {hi:.3g}); "
-            f"a typed η snaps to the nearest computed value. The side panels' scales hold the curves of η within "
-            f"{HOLD_DECADES:g} decade of the scene's; farther out a curve may leave its panel. Space plays and pauses, ← → step.")
+            f"a typed η snaps to the nearest computed value. The side panels keep their scales over each band of "
+            f"{BAND_DECADES:g} decade of η around the scene's, so curves compare within a band. Space plays and pauses, ← → step.")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -317,10 +317,10 @@ class Session:
 
     def _hold_limits(self, hold: list[dict] | None = None) -> None:
         """Panel limits that stay while η moves a little: they hold the data of the η positions
-        around the current one (NEIGHBOURS either side, when cached; or the runs `hold`) and,
-        while the scene stays, everything shown before — so curves compare from one setting to
-        the next."""
-        shown = self._limits if self._limits is not None and self._limits["key"] == self._static_key() else None
+        around the current one (NEIGHBOURS either side, when cached) and, while the scene stays,
+        everything shown before — so curves compare from one setting to the next. Given `hold`,
+        exactly the curves of those runs."""
+        shown = self._limits if not hold and self._limits is not None and self._limits["key"] == self._static_key() else None
         scales = {p: self.view.axes[p].get_yscale() for p in self.panels}
         wanted = self._wanted(scales, hold or self._neighbours())
         for p, scale in scales.items():
@@ -343,8 +343,9 @@ class Session:
 
     def static(self, width_px: int, *, hold: list[dict] | None = None) -> tuple[bytes, dict]:
         """The background (PNG) at `width_px` pixels and where each axes lies in it. `hold`:
-        label → Trajectory dicts whose curves the panel limits must hold (a standalone page
-        passes every η it stores); default the η positions around the current one.
+        label → Trajectory dicts whose curves the panel limits hold, and only those (a
+        standalone page passes a band of the η values it stores); default the η positions
+        around the current one and what was shown before.
 
         Drawn by the same SceneView as every export, with everything that moves hidden:
         paths, start and head markers, curves, cursor, step text, legend, minima and saddles

@@ -123,6 +123,27 @@ async function mount(root) {
   const image = new Image();
   await new Promise((ok, fail) => { image.onload = ok; image.onerror = () => fail(new Error("background image did not load")); image.src = scene.image; });
 
+  // the panels drawn with each band's limits, over the scene's own image (one composed canvas per band)
+  const crops = {};
+  await Promise.all(Object.entries(scene.bands || {}).map(([b, band]) => new Promise((ok, fail) => {
+    const im = new Image(); im.onload = () => { crops[b] = im; ok(); }; im.onerror = () => fail(new Error(`panel image ${b} did not load`)); im.src = band.src;
+  })));
+  const composed = new Map();
+  function backgroundOf(b) {
+    if (!scene.bands || !scene.bands[b]) return { image, layout };
+    if (!composed.has(b)) {
+      const band = scene.bands[b], c = document.createElement("canvas");
+      c.width = image.naturalWidth; c.height = image.naturalHeight;
+      const cx = c.getContext("2d");
+      cx.drawImage(image, 0, 0); cx.drawImage(crops[b], band.x, 0);
+      const axes = { ...layout.axes };
+      for (const [p, ylim] of Object.entries(band.ylim)) axes[p] = { ...axes[p], ylim };
+      composed.set(b, { image: c, layout: { ...layout, axes } });
+    }
+    return composed.get(b);
+  }
+  let background = { image, layout };
+
   const ctx = canvas.getContext("2d");
   const G = grid.indices.length;
   let st = 0; // which start (cells are start-major: cell st·G + g)
@@ -134,6 +155,7 @@ async function mount(root) {
     const cell = st * G + g;
     if (!cache.has(cell)) cache.set(cell, rowsAt(scene, streams, at, cell));
     data = cache.get(cell);
+    background = backgroundOf(scene.band_of ? scene.band_of[g] : 0);
     const f = grid.factors[g];
     // a label that names the scene's η would be wrong now: it says the η the run has
     shownMeta = { ...meta, runs: meta.runs.map((run, r) => ({ ...run,
@@ -163,7 +185,7 @@ async function mount(root) {
   function paint() {
     const u = window.devicePixelRatio || 1;
     ctx.imageSmoothingQuality = "high";
-    drawScene(ctx, { image, layout, meta: shownMeta, data, k, s, u });
+    drawScene(ctx, { image: background.image, layout: background.layout, meta: shownMeta, data, k, s, u });
     paints += 1;
     canvas.dataset.paints = String(paints);
     canvas.dataset.step = String(k);
@@ -239,7 +261,7 @@ async function mount(root) {
 
   // for tests and curious students: what is drawn now
   window.lossviz = {
-    get index() { return grid.indices[g]; }, get start() { return st; }, setStart: (i) => { st = i; select(g); paint(); }, get factor() { return grid.factors[g]; }, get eta() { return grid.ref * grid.factors[g]; },
+    get index() { return grid.indices[g]; }, get band() { return scene.band_of ? scene.band_of[g] : 0; }, get layout() { return background.layout; }, get start() { return st; }, setStart: (i) => { st = i; select(g); paint(); }, get factor() { return grid.factors[g]; }, get eta() { return grid.ref * grid.factors[g]; },
     get step() { return k; }, get playing() { return playing; }, get meta() { return shownMeta; }, get data() { return data; },
     grid, select: (i) => { select(i); paint(); },
   };

@@ -133,6 +133,11 @@ def test_page_offline_play_and_eta(browser, built, artifacts):
         box.press("Enter")
         page.wait_for_function("document.querySelector('.lv-message').textContent.includes('outside')")
         assert page.evaluate("window.lossviz.index") == 40
+        # two decades up: the panels are drawn with that band's limits (their own image)
+        assert page.evaluate("window.lossviz.band") == 2
+        far = page.evaluate("window.lossviz.layout.axes")
+        near = page.evaluate("() => { window.lossviz.select(window.lossviz.grid.base); return window.lossviz.layout.axes; }")
+        assert far["loss"]["ylim"] != near["loss"]["ylim"] and far["surface"] == near["surface"]
     finally:
         b.close()
 
