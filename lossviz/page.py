@@ -196,9 +196,9 @@ def _backgrounds(session: Session, cells: list[tuple[int, dict]], width: int) ->
     panels = [layout["axes"][p] for p in layout["axes"] if p != "surface"]
     if not panels:
         return _png_url(rgb), layout, {}
-    # the panels' side of the figure, with room for their axis labels, which move with the tick
-    # labels' width: from just right of the contour's last tick label
-    x = int(layout["axes"]["surface"]["box"][2] + 0.02 * layout["width"]) if "surface" in layout["axes"] else 0
+    # the panels' side of the figure from just right of the contour's box: their axis labels move
+    # with the tick labels' width, and whatever else the crop cuts through is the same in both
+    x = int(layout["axes"]["surface"]["box"][2]) + 2 if "surface" in layout["axes"] else 0
     bands = {}
     for band in sorted({band_of(i) for i, _ in cells} - {0}):
         other, lay = render(band)
