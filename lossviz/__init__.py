@@ -26,6 +26,7 @@ _LAZY = {
     "save_mp4": "lossviz.export",
     "save_png": "lossviz.export",
     "frame_indices": "lossviz.export",
+    "save_html": "lossviz.page",
     "draw_surface": "lossviz.draw",
     "draw_paths": "lossviz.draw",
     "draw_loss": "lossviz.draw",

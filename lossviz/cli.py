@@ -6,6 +6,8 @@
     lossviz gif --scene scene.toml -o out.gif          (or a named scene: --scene rosenbrock_race)
     lossviz png --scene rosenbrock_race --step 50 -o still.png
     lossviz mp4 --scene rosenbrock_race -o out.mp4     (needs ffmpeg)
+    lossviz html --scene p06_adam -o p06_adam.html     (one offline page: η control, Play)
+    lossviz html --lecture -o site/                    (the whole lecture as offline pages)
     lossviz sweep --surface rosenbrock --optimizers gd,adam --lr 1e-4:1:40 --steps 300 -o sweep.png
     lossviz sweep --surface bowl --optimizers momentum --lr 1e-5:1e-1:30 \\
                   --heatmap momentum --values 0:0.99:30 -o heat.png
@@ -27,6 +29,7 @@ import math
 import os
 import signal
 import sys
+import time
 import warnings
 from typing import Any, Iterator, Sequence
 
@@ -397,6 +400,26 @@ def progress_bar(what: str, unit: str) -> Iterator[Any]:
 
 
 PROGRESS_DELAY = 2.0  # seconds
+def cmd_html(args) -> int:
+    """One offline page of a scene, or (--lecture) the lecture's site."""
+    if args.lecture:
+        if args.scene:
+            raise UsageError("give --scene NAME or --lecture, not both")
+        from lossviz.site import build_site
+
+        t0 = time.perf_counter()
+        folder = build_site(args.output)
+        pages = sorted(folder.rglob("*.html"))
+        size = sum(p.stat().st_size for p in pages)
+        print(f"wrote {folder}/ ({len(pages)} pages, {size / 1e6:.1f} MB, {time.perf_counter() - t0:.0f} s)")
+        return 0
+    if not args.scene:
+        raise UsageError("give --scene NAME (or a scene file) or --lecture")
+    from lossviz.page import save_html
+
+    path = save_html(scene_from_args(args), args.output, decades=args.decades, vary=("lr", "start") if args.vary_start else ("lr",))
+    print(f"wrote {path} ({_size(path)})")
+    return 0
 
 
 def _panels(text: str | None):
@@ -515,6 +538,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--frames", type=_positive_int, help="most frames, 2..2000 (default 120; long runs get log-spaced frames); pixels × frames at most 1e9")
             p.add_argument("--fps", type=_positive_int, help="frames per second, 1..100 (default 20)")
 
+    p = sub.add_parser("html", help="a scene as one offline HTML page (η control, Play), or --lecture: the lecture's site")
+    p.add_argument("-o", "--output", required=True, help="output file (.html); with --lecture a folder (made if missing)")
+    p.add_argument("--scene", help="a scene file (.toml/.json) or a named scene (see `lossviz list`)")
+    p.add_argument("--lecture", action="store_true", help="every lecture point: index.html and one page per point, with its scenes")
+    p.add_argument("--decades", type=_float, default=2.0, help="η range either side of the scene's, in decades (default 2; 0.1-decade steps)")
+    p.add_argument("--vary-start", action="store_true", help="also a start menu: the scene's start and its mirror images across the window (the page grows up to 4×)")
+    p.set_defaults(lr=None, surface=None, surface_param=None, steps=None, seed=None, frames=None, fps=None, title=None,
+                   start=None, noise=None, batch_size=None, run=None)
+
     p = sub.add_parser("sweep", help="final loss against η per optimizer, or an η × hyperparameter heatmap, as PNG")
     p.add_argument("-o", "--output", required=True, help="output file (.png); its folder must exist")
     p.add_argument("--surface", default="rosenbrock", help="surface name, or expression for a formula (default rosenbrock)")
@@ -632,7 +664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
             except SystemExit as stop:  # --help (0) or a usage error (2, already printed)
                 return int(stop.code or 0) if not isinstance(stop.code, str) else 2
-            commands = {"list": cmd_list, "gif": cmd_export, "mp4": cmd_export, "png": cmd_export, "sweep": cmd_sweep}
+            commands = {"list": cmd_list, "gif": cmd_export, "mp4": cmd_export, "png": cmd_export, "html": cmd_html, "sweep": cmd_sweep}
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("default")
                 status = commands[args.command](args)

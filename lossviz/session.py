@@ -325,13 +325,14 @@ class Session:
     def _static_key(self) -> tuple:
         return (self.scene.surface, _key(self.scene.surface_params), self.scene.steps, self.panels, self.scene.title)
 
-    def _hold_limits(self) -> None:
+    def _hold_limits(self, hold: list[dict] | None = None) -> None:
         """Panel limits that stay while η moves a little: they hold the data of the η positions
         around the current one (NEIGHBOURS either side, when cached) and, while the scene stays,
-        everything shown before — so curves compare from one setting to the next."""
-        shown = self._limits if self._limits is not None and self._limits["key"] == self._static_key() else None
+        everything shown before — so curves compare from one setting to the next. Given `hold`,
+        exactly the curves of those runs."""
+        shown = self._limits if not hold and self._limits is not None and self._limits["key"] == self._static_key() else None
         scales = {p: self.view.axes[p].get_yscale() for p in self.panels}
-        wanted = self._wanted(scales, self._neighbours())
+        wanted = self._wanted(scales, hold or self._neighbours())
         for p, scale in scales.items():
             lo, hi = wanted[p]
             if shown is not None and p in shown["y"] and shown["y"][p][0] == scale:
@@ -350,8 +351,11 @@ class Session:
         other panel limits): the data cannot be drawn on it at all."""
         return self._limits is None or self.view is None or self._limits["key"] != self._static_key()
 
-    def static(self, width_px: int) -> tuple[bytes, dict]:
-        """The background (PNG) at `width_px` pixels and where each axes lies in it.
+    def static(self, width_px: int, *, hold: list[dict] | None = None) -> tuple[bytes, dict]:
+        """The background (PNG) at `width_px` pixels and where each axes lies in it. `hold`:
+        label → Trajectory dicts whose curves the panel limits hold, and only those (a
+        standalone page passes a band of the η values it stores); default the η positions
+        around the current one and what was shown before.
 
         Drawn by the same SceneView as every export, with everything that moves hidden:
         paths, start and head markers, curves, cursor, step text, legend, minima and saddles
@@ -374,7 +378,7 @@ class Session:
                 self.view.set_surface(self.surface)
             self.view.set_title(self.scene.title)
             self.view.set_trajectories(self.trajectories, self.scene.colors())
-        self._hold_limits()
+        self._hold_limits(hold)
         view, fig = self.view, self.view.figure
         fig.set_dpi(width_px / fig.get_size_inches()[0])
         moving = [*view.paths, *(a for c in view.curves.values() for a in c), view.step_text,

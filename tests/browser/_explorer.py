@@ -131,9 +131,10 @@ for _l, _t in _ex.trajectories.items():
         _iy, _ix = int(round(_py)), int(round(_px))
         _patch = _bg[max(_iy - 2, 0):_iy + 3, max(_ix - 2, 0):_ix + 3].reshape(-1, 3)
         _coinc = bool(any((_np.linalg.norm(_patch - _cc, axis=1) < 45).any() for _cc in _all))
-        _pts.append([float(_px), float(_py), _coinc])
+        _pts.append([float(_px), float(_py), _coinc, [float(v) for v in _bg[min(_iy, _bg.shape[0] - 1), min(_ix, _bg.shape[1] - 1)]]])
     _step = max(1, len(_pts) // 40)
-    _out.append({{"label": _l, "color": [float(v) for v in _c], "points": _pts[::_step][:40]}})
+    _alpha = next((r.get("alpha", 1.0) for r in _ex.canvas.meta["runs"] if r["label"] == _l), 1.0)
+    _out.append({{"label": _l, "color": [float(v) for v in _c], "alpha": float(_alpha), "points": _pts[::_step][:40]}})
 print(_lv_json.dumps({{"width": _lay["width"], "height": _lay["height"], "version": _lay.get("version"), "runs": _out}}))
 del _ex, _lay, _ax, _bg, _out
 """
@@ -204,8 +205,11 @@ def path_check(lp, pixels, k: int) -> dict:
     colors = [run["color"] for run in info["runs"]]   # paths overlap: a later run may cover one
     for run in info["runs"]:
         hit = 0
-        for x, y, coinc in run["points"]:
+        for x, y, coinc, bg in run["points"]:
             cx, cy = round(x * sx), round(y * sy)
+            # a see-through path (a long, dense one) shows its colour blended with the contour
+            seen = colors + [[r["alpha"] * c + (1 - r["alpha"]) * b for c, b in zip(r["color"], bg)]
+                             for r in info["runs"] if r["alpha"] < 1]
             ok = False
             for dy in range(-r, r + 1):
                 for dx in range(-r, r + 1):
@@ -213,7 +217,7 @@ def path_check(lp, pixels, k: int) -> dict:
                     if 0 <= X < pixels.size[0] and 0 <= Y < pixels.size[1]:
                         p = px[X, Y]
                         if any((p[0] - c[0]) ** 2 + (p[1] - c[1]) ** 2 + (p[2] - c[2]) ** 2 < 45 ** 2
-                               for c in colors):
+                               for c in seen):
                             ok = True
                             break
                 if ok:
