@@ -36,7 +36,7 @@ import numpy as np
 import optimizers
 from lossviz import controls
 from lossviz.scenes import Scene
-from lossviz.session import FIGSIZE, Session, _etas, series
+from lossviz.session import FIGSIZE, Session, lr_table, run_block
 
 GRID_DECADES = 2.0  # the η grid reaches this many decades either side of the scene's η
 GRID_STEP = 0.1  # decades between two computed η values
@@ -76,7 +76,7 @@ def compute(scene: Scene, indices: Sequence[int]) -> list[dict[str, optimizers.T
         start = np.asarray(surface.start if start is None else start, dtype=float)
         groups = [[j] for j in range(len(runs))] if noise or batch is not None else [list(range(len(runs)))]
         for group in groups:
-            table = np.stack([_etas(runs[j].lr, int(scene.steps)) for j in group], axis=1)
+            table = np.stack([lr_table(runs[j].lr, int(scene.steps)) for j in group], axis=1)
             traj = optimizers.run(surface, base_run.make_optimizer(), lr=lambda t, table=table: table, steps=scene.steps,
                                   start=np.tile(start, (len(group), 1)), grad_noise=noise, batch_size=batch, seed=scene.seed)
             for b, j in enumerate(group):
@@ -96,20 +96,6 @@ def page_rows(steps: int, cells: int) -> tuple[int, np.ndarray]:
     stride = max(1, math.ceil((steps + 1) * cells / PAGE_ROWS))
     rows = steps // stride + 1 + (1 if steps % stride else 0)
     return stride, np.minimum(np.arange(rows) * stride, steps)
-
-
-def _block(traj: optimizers.Trajectory, steps_kept: np.ndarray, panels: list[dict], ncol: int) -> np.ndarray:
-    """A run's rows as float32, laid out as Session.payload lays them (θ₁, θ₂, f, then each
-    panel's curves; `panels` from Session.columns()), NaN where nothing is defined."""
-    block = np.full((len(steps_kept), ncol), np.nan, dtype=np.float32)
-    block[:, 0:2] = traj.theta[steps_kept, 0, :]
-    block[:, 2] = traj.loss[steps_kept, 0]
-    curves = series(traj)
-    for panel in panels:
-        for curve, values in zip(panel["curves"], curves[panel["name"]]):
-            have = steps_kept < len(values)  # a curve of the steps taken has no value at step T
-            block[have, curve["column"]] = values[steps_kept[have]]
-    return block
 
 
 def _duplicates(blocks: list[list[np.ndarray]]) -> dict[int, int]:
@@ -275,7 +261,7 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = ("lr",), decades: float = 
     # every stored column but θ is quantised on the scale of the panel that draws it (f: the loss panel's)
     panel_of = {2: "loss"} if "loss" in session.view.axes else {}
     panel_of.update({c["column"]: p["name"] for p in panels for c in p["curves"]})
-    blocks = [[_block(traj, kept, panels, len(names)) for traj in per.values()] for per in runs]
+    blocks = [[run_block(traj, kept, panels, len(names)) for traj in per.values()] for per in runs]
     same = _duplicates(blocks)
     stored = [c for c in range(2, len(names)) if c not in same]
 

@@ -59,7 +59,7 @@ def _run_key(scene: Scene, label: str, run) -> tuple:
             scene.batch_size, scene.seed, _key(own))
 
 
-def _etas(spec, steps: int) -> np.ndarray:
+def lr_table(spec, steps: int) -> np.ndarray:
     """η_t for t = 0 … steps−1 of an lr spec: the values `optimizers.run` would use."""
     lr = schedule_from_spec(spec)
     if not callable(lr):
@@ -72,6 +72,21 @@ def series(traj: optimizers.Trajectory, panel: str) -> list[np.ndarray]:
     from lossviz.draw import Run, _series
 
     return _series(panel, Run("", traj, 0))
+
+
+def run_block(traj: optimizers.Trajectory, steps: np.ndarray, panels: list[dict], ncol: int) -> np.ndarray:
+    """A run's rows at `steps` as float32: θ₁, θ₂, f, then each panel's curves in the columns
+    `Session.columns()` gives them; NaN where nothing is defined (a curve of the steps taken,
+    η/σ or η_t, has no value at step T). What the front end draws from, in the notebook and
+    in a standalone page alike."""
+    block = np.full((len(steps), ncol), np.nan, dtype=np.float32)
+    block[:, 0:2] = traj.theta[steps, 0, :]
+    block[:, 2] = traj.loss[steps, 0]
+    for panel in panels:
+        for curve, values in zip(panel["curves"], series(traj, panel["name"])):
+            have = steps < len(values)
+            block[have, curve["column"]] = values[steps[have]]
+    return block
 
 
 class Session:
@@ -179,7 +194,7 @@ class Session:
             else:
                 indices = list(range(max(index - width, low), index + 1))[::-1]
             runs = [replace(base_run, lr=controls.scale_spec(base_run.lr, controls.factor(i))) for i in indices]
-            table = np.stack([_etas(r.lr, int(scene.steps)) for r in runs], axis=1)
+            table = np.stack([lr_table(r.lr, int(scene.steps)) for r in runs], axis=1)
             start = run.start if run.start is not None else scene.start
             start = np.tile(np.asarray(surface.start if start is None else start, dtype=float), (len(runs), 1))
             traj = optimizers.run(surface, run.make_optimizer(), lr=lambda t, table=table: table, steps=scene.steps,
@@ -238,14 +253,7 @@ class Session:
         colors, dashes = self.scene.colors(), self.scene.line_styles()
         blocks, runs = [], []
         for label, traj in self.trajectories.items():
-            block = np.full((nrows, len(names)), np.nan, dtype=np.float32)
-            block[:, 0:2] = traj.theta[steps, 0, :]
-            block[:, 2] = traj.loss[steps, 0]
-            for panel in panels:
-                for curve, values in zip(panel["curves"], series(traj, panel["name"])):
-                    have = steps < len(values)
-                    block[have, curve["column"]] = values[steps[have]]
-            blocks.append(block)
+            blocks.append(run_block(traj, steps, panels, len(names)))
             (exit_kind, exit_step), = run_exits(traj, self.surface.bounds)
             dense = int(traj.last()[0]) > style.DENSE_STEPS
             runs.append({"label": label, "color": colors[label], "diverged_at": int(traj.diverged_at[0]),
