@@ -95,10 +95,9 @@ def check_against_kernel(data: dict, scene, positions=None, start: int = 0) -> N
                 want = traj.theta[steps, 0, :].astype(np.float32)
                 np.testing.assert_array_equal(block[:, :2].astype(np.float32), want, err_msg=f"θ of {label} at η index {index}")
                 assert cell["diverged_at"] == int(traj.diverged_at[0])
-                curves = series(traj)
                 for c, name in enumerate(meta["columns"][2:], start=2):
                     panel, _, j = name.partition("/")
-                    values = traj.loss[:, 0] if name == "loss" else curves[panel][int(j)]
+                    values = traj.loss[:, 0] if name == "loss" else series(traj, panel)[int(j)]
                     have = steps < len(values)
                     u = np.full(len(steps), np.nan)
                     u[have] = _forward(scale_of[c])(values[steps[have]].astype(np.float32).astype(float))
@@ -150,9 +149,9 @@ def test_full_grid_page_is_at_most_2_mb(name, tmp_path):
 def test_start_among_a_few_points():
     from dataclasses import replace
 
-    scene = SCENES["p06_adam"]
+    scene = SCENES["rosenbrock_race"]  # starts at Rosenbrock's (-1.5, 2)
     data = scene_data(scene, vary=("lr", "start"), starts=[(-1.5, 2.0), (1.5, 2.0)], decades=0.1)
-    assert data["grid"]["starts"] == [[-1.5, 2.0], [1.5, 2.0]] and len(data["cells"]) == 2 * 3
+    assert data["grid"]["starts"] == [[-1.5, 2.0], [1.5, 2.0]] and len(data["cells"]) == 2 * 3  # starts × η positions (±0.1 decade)
     check_against_kernel(data, scene, start=0)
     moved = replace(scene, start=(1.5, 2.0), runs=[replace(r, start=None) for r in scene.runs])
     check_against_kernel(data, moved, start=1)
