@@ -182,10 +182,11 @@ async function mount(root) {
     if (fitWidth && window.parent !== window) window.parent.postMessage({ lossviz: "height", height: document.documentElement.scrollHeight }, "*");
   }
 
+  const trail = {}; // drawScene keeps the trails drawn so far here (Play adds only new rows)
   function paint() {
     const u = window.devicePixelRatio || 1;
     ctx.imageSmoothingQuality = "high";
-    drawScene(ctx, { image: background.image, layout: background.layout, meta: shownMeta, data, k, s, u });
+    drawScene(ctx, { image: background.image, layout: background.layout, meta: shownMeta, data, k, s, u, trail });
     paints += 1;
     canvas.dataset.paints = String(paints);
     canvas.dataset.step = String(k);

@@ -159,14 +159,54 @@ export function formatNumber(v) {
 
 // ------------------------------------------------------------------ drawing
 
-// one polyline through rows 0 … lastRow; X(r), Y(r) give pixels; NaN rows lift the pen
-function polyline(ctx, X, Y, lastRow) {
+// one polyline through rows 0 … lastRow; X(r), Y(r) give pixels; NaN rows lift the pen. A point
+// within half a pixel of the last one drawn adds nothing visible and is skipped (a long run
+// that has settled would otherwise cost thousands of segments a frame).
+function polyline(ctx, X, Y, lastRow, firstRow = 0) {
   ctx.beginPath();
-  let pen = false;
-  for (let r = 0; r <= lastRow; r++) {
+  let pen = false, lx = 0, ly = 0;
+  for (let r = firstRow; r <= lastRow; r++) {
     const px = X(r), py = Y(r);
     if (!Number.isFinite(px) || !Number.isFinite(py)) { pen = false; continue; }
-    if (pen) ctx.lineTo(px, py); else { ctx.moveTo(px, py); pen = true; }
+    if (!pen) { ctx.moveTo(px, py); pen = true; lx = px; ly = py; continue; }
+    if (Math.abs(px - lx) < 0.5 && Math.abs(py - ly) < 0.5 && r < lastRow) continue;
+    ctx.lineTo(px, py); lx = px; ly = py;
+  }
+  ctx.stroke();
+}
+
+// a curve over the steps (x grows with the row): per pixel column only its first, lowest,
+// highest and last point — the same pixels as every point, at a few segments per column,
+// however many steps share a column (a sign that flips every step stays a filled band)
+export function columnPoints(X, Y, lastRow, firstRow = 0) {
+  const out = [];
+  let col = null, first = null, lo = null, hi = null, last = null;
+  const flush = () => {
+    if (col === null) return;
+    out.push(first);
+    if (lo[1] !== first[1] && lo !== last) out.push(lo);
+    if (hi[1] !== first[1] && hi !== last) out.push(hi);
+    if (last !== first) out.push(last);
+  };
+  for (let r = firstRow; r <= lastRow; r++) {
+    const px = X(r), py = Y(r);
+    if (!Number.isFinite(px) || !Number.isFinite(py)) { flush(); col = null; out.push(null); continue; }
+    const c = Math.floor(px), p = [px, py];
+    if (c !== col) { flush(); col = c; first = lo = hi = last = p; continue; }
+    if (py < lo[1]) lo = p;
+    if (py > hi[1]) hi = p;
+    last = p;
+  }
+  flush();
+  return out;
+}
+
+function columnLine(ctx, X, Y, lastRow, firstRow = 0) {
+  ctx.beginPath();
+  let pen = false;
+  for (const p of columnPoints(X, Y, lastRow, firstRow)) {
+    if (p === null) { pen = false; continue; }
+    if (pen) ctx.lineTo(p[0], p[1]); else { ctx.moveTo(p[0], p[1]); pen = true; }
   }
   ctx.stroke();
 }
@@ -213,15 +253,10 @@ function mark(ctx, shape, x, y, look, u) {
   ctx.strokeStyle = look.edge; ctx.lineWidth = look.edge_width * u; ctx.setLineDash([]); ctx.stroke();
 }
 
-// Draw step k. `s` = canvas pixels per image pixel; `u` = canvas pixels per CSS pixel (line widths).
-export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
-  const W = layout.width * s, H = layout.height * s;
-  ctx.clearRect(0, 0, W, H);
-  if (image) ctx.drawImage(image, 0, 0, W, H);
-  if (!meta || !data || !meta.runs.length) return;
-  const row = rowOfStep(meta, k);
-  const ncol = meta.columns.length;
-  if (data.length < meta.runs.length * meta.rows * ncol) return; // arrays of another version
+// The trails: every run's path and side-panel curves through rows from … to (what Play only
+// ever extends; the rest of a frame is drawn over them).
+function drawTrails(ctx, { layout, meta, data, s, u }, from, to) {
+  const look = meta.look || DEFAULT_LOOK;
   const surf = layout.axes.surface;
   if (surf) {
     const t = axesTransform(surf, s);
@@ -229,15 +264,78 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
     ctx.save();
     ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
     ctx.lineJoin = "round"; ctx.lineCap = "round";
-    const look = meta.look || DEFAULT_LOOK;
     for (const run of meta.runs) {
       const lw = (run.width || 2) * look.px_per_pt * u;
       ctx.strokeStyle = run.color; ctx.lineWidth = lw; ctx.globalAlpha = run.alpha || 1;
       ctx.setLineDash(run.dash && run.dash.length ? run.dash.map((d) => d * lw) : []);
-      polyline(ctx, (r) => t.x(value(meta, data, run, r, COLUMN.x)), (r) => t.y(value(meta, data, run, r, COLUMN.y)), row);
+      polyline(ctx, (r) => t.x(value(meta, data, run, r, COLUMN.x)), (r) => t.y(value(meta, data, run, r, COLUMN.y)), to, from);
     }
-    ctx.globalAlpha = 1;
-    ctx.setLineDash([]);
+    ctx.restore();
+  }
+  for (const panel of meta.panels) {
+    const ax = layout.axes[panel.name];
+    if (!ax) continue;
+    const t = axesTransform(ax, s);
+    const [bx0, by0, bx1, by1] = t.box;
+    ctx.save();
+    ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
+    ctx.lineJoin = "round";
+    for (const run of meta.runs) {
+      for (const { column, dashed } of panel.curves) {
+        ctx.strokeStyle = run.color; ctx.lineWidth = 1.6 * u; ctx.setLineDash(dashed ? [5 * u, 3 * u] : []);
+        // a curve of the steps taken (η/σ, η_t) is NaN in the row of step T
+        columnLine(ctx, (r) => t.x(stepOfRow(meta, r)), (r) => t.y(value(meta, data, run, r, column)), to, from);
+      }
+    }
+    ctx.restore();
+  }
+}
+
+function blankCanvas(w, h) {
+  if (typeof OffscreenCanvas !== "undefined") return new OffscreenCanvas(w, h);
+  const c = document.createElement("canvas");
+  c.width = w; c.height = h;
+  return c;
+}
+
+// Draw step k. `s` = canvas pixels per image pixel; `u` = canvas pixels per CSS pixel (line
+// widths). `trail`: an object the caller keeps between calls; with it the background and the
+// trails are kept in an offscreen canvas and a later step only adds its new rows (Play costs
+// the few rows of a frame, not the whole run, whatever its length).
+export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1, trail = null }) {
+  const W = layout.width * s, H = layout.height * s;
+  const ready = meta && data && meta.runs.length && data.length >= meta.runs.length * meta.rows * meta.columns.length;
+  const row = ready ? rowOfStep(meta, k) : -1;
+  const st = { layout, meta, data, s, u };
+  if (trail && ready) {
+    const same = trail.image === image && trail.meta === meta && trail.data === data && trail.s === s && trail.u === u &&
+      trail.canvas && trail.canvas.width === Math.round(W) && trail.canvas.height === Math.round(H);
+    if (!same || row < trail.row) {
+      if (!trail.canvas || trail.canvas.width !== Math.round(W) || trail.canvas.height !== Math.round(H)) trail.canvas = blankCanvas(Math.round(W), Math.round(H));
+      const t = trail.canvas.getContext("2d");
+      t.clearRect(0, 0, W, H);
+      if (image) t.drawImage(image, 0, 0, W, H);
+      drawTrails(t, st, 0, row);
+      Object.assign(trail, { image, meta, data, s, u, row });
+    } else if (row > trail.row) {
+      drawTrails(trail.canvas.getContext("2d"), st, trail.row, row);
+      trail.row = row;
+    }
+    ctx.clearRect(0, 0, W, H);
+    ctx.drawImage(trail.canvas, 0, 0);
+  } else {
+    ctx.clearRect(0, 0, W, H);
+    if (image) ctx.drawImage(image, 0, 0, W, H);
+    if (!ready) return;
+    drawTrails(ctx, st, 0, row);
+  }
+  const look = meta.look || DEFAULT_LOOK;
+  const surf = layout.axes.surface;
+  if (surf) {
+    const t = axesTransform(surf, s);
+    const [bx0, by0, bx1, by1] = t.box;
+    ctx.save();
+    ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
     for (const run of meta.runs) { // start markers: hollow circles
       const px = t.x(value(meta, data, run, 0, COLUMN.x)), py = t.y(value(meta, data, run, 0, COLUMN.y));
       ctx.beginPath(); ctx.arc(px, py, 4 * u, 0, 2 * Math.PI);
@@ -282,21 +380,12 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1 }) {
     ctx.font = `${12 * u}px sans-serif`; ctx.fillStyle = "black"; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
     ctx.fillText(`step ${Math.min(k, meta.steps)} / ${meta.steps}`, bx1, by0 - 3 * u);
   }
-  for (const panel of meta.panels) {
+  for (const panel of meta.panels) { // the cursor at step k
     const ax = layout.axes[panel.name];
     if (!ax) continue;
     const t = axesTransform(ax, s);
-    const [bx0, by0, bx1, by1] = t.box;
+    const [, by0, , by1] = t.box;
     ctx.save();
-    ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
-    ctx.lineJoin = "round";
-    for (const run of meta.runs) {
-      for (const { column, dashed } of panel.curves) {
-        ctx.strokeStyle = run.color; ctx.lineWidth = 1.6 * u; ctx.setLineDash(dashed ? [5 * u, 3 * u] : []);
-        // a curve of the steps taken (η/σ, η_t) is NaN in the row of step T
-        polyline(ctx, (r) => t.x(stepOfRow(meta, r)), (r) => t.y(value(meta, data, run, r, column)), row);
-      }
-    }
     ctx.setLineDash([2 * u, 2 * u]); ctx.strokeStyle = "#595959"; ctx.lineWidth = 1 * u;
     const cx = t.x(Math.min(k, meta.steps));
     ctx.beginPath(); ctx.moveTo(cx, by0); ctx.lineTo(cx, by1); ctx.stroke();

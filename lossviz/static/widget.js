@@ -50,6 +50,7 @@ function render({ model, el: root }) {
 
   const ctx = canvas.getContext("2d");
   let image = null; // the background that `layout` describes
+  const trail = {}; // drawScene keeps the trails drawn so far here (Play adds only new rows)
   let layout = null, meta = null, data = null;
   let k = 0, playing = false, raf = 0, paints = 0;
   let cssWidth = 0, scaleS = 1;
@@ -95,7 +96,7 @@ function render({ model, el: root }) {
   function paint() {
     if (!layout || !meta) { showStatus(); return; }
     const u = window.devicePixelRatio || 1;
-    drawScene(ctx, { image, layout, meta, data, k, s: scaleS, u });
+    drawScene(ctx, { image, layout, meta, data, k, s: scaleS, u, trail });
     paints += 1;
     canvas.dataset.paints = String(paints);
     canvas.dataset.step = String(k);

@@ -410,7 +410,7 @@ def test_lecture_notebook(lab_app, name):
     if name in ETA_NBS:
         eta_check(lab_app, name)
     if name in PLAY_NBS:
-        play_check(lab_app, name, rates=(30,))
+        play_check(lab_app, name, rates=(30,))  # 4 runs × 10,000 steps: Play draws only each frame's new rows
         scrub_check(lab_app, name)
     no_js_errors(lab_app)
 

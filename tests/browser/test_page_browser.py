@@ -13,6 +13,7 @@ too. No console error anywhere. Screenshots go to the artifacts folder.
 from __future__ import annotations
 
 import numpy as np
+
 import pytest
 
 from lossviz import SCENES, controls, lecture
@@ -109,7 +110,9 @@ def test_page_offline_play_and_eta(browser, built, artifacts):
             page.keyboard.press("ArrowRight")
         page.wait_for_function("window.lossviz.index === 6")
         status = page.locator(".lv-status").inner_text()
-        assert "every η ×2" in status and "adam β=(0.9, 0.999), η=0.05 → η 0.0998" in status, status
+        adam = next(label for label, run in zip(scene.labels(), scene.runs) if run.optimizer == "adam")
+        eta = controls.peak_lr(next(r for r in scene.runs if r.optimizer == "adam").lr) * controls.factor(6)
+        assert "every η ×2" in status and f"{adam} → η {eta:.3g}" in status, status  # labels name the η they have
         assert np.sum(np.abs(_pixels(page) - first).sum(axis=2) > 48) > 500, "the canvas did not change with η"
         meta = page.evaluate("window.lossviz.meta")
         steps = np.minimum(np.arange(meta["rows"]) * meta["stride"], meta["steps"])

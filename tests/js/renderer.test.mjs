@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  axesTransform, decode, formatNumber, frameOfStep, lastFinite, playFrame, rowOfStep, scaleForward,
+  axesTransform, columnPoints, decode, formatNumber, frameOfStep, lastFinite, playFrame, rowOfStep, scaleForward,
   scaleInverse, statusAt, stepOfRow,
 } from "../../lossviz/static/renderer.js";
 
@@ -67,4 +67,19 @@ test("matplotlib's points land on the pixels the transform gives (fixture from t
       close(t.y(y), py, 1e-6);
     }
   }
+});
+
+test("a curve over the steps keeps, per pixel column, its first, lowest, highest and last point", () => {
+  // 1000 steps over 10 px, a sign that flips every step: each column keeps its band, ±1
+  const X = (r) => r / 100, Y = (r) => (r % 2 ? 1 : -1) * (1 + r / 1000);
+  const pts = columnPoints(X, Y, 999);
+  assert.ok(pts.length <= 40, `${pts.length} points for 10 columns`);
+  for (let c = 0; c < 10; c++) {
+    const col = pts.filter((p) => p && Math.floor(p[0]) === c).map((p) => p[1]);
+    const ys = Array.from({ length: 100 }, (_, i) => Y(c * 100 + i));
+    assert.equal(Math.min(...col), Math.min(...ys));
+    assert.equal(Math.max(...col), Math.max(...ys));
+  }
+  assert.deepEqual(pts[pts.length - 1], [9.99, Y(999)]); // ends on the last step
+  assert.ok(columnPoints((r) => r, (r) => (r === 3 ? NaN : r), 6).includes(null)); // a gap lifts the pen
 });
