@@ -39,8 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 
 import conftest as C  # noqa: E402  (tests/browser/conftest.py: processes, LabPage)
-from _explorer import (CANVAS, FIND, FRAME, LR, kernel_json, play_rate, press_lr, set_fps,  # noqa: E402
-                       settle, wait_explorer_ready)
+from _explorer import (CANVAS, FIND, LR, kernel_json, play_rate, press_lr, scrub_click_ms,  # noqa: E402
+                       set_fps, settle, wait_explorer_ready)
 
 BIG_NOTEBOOK = "bench_6x500.ipynb"
 BIG_CODE = ('from lossviz import Explorer\n\n'
@@ -143,24 +143,10 @@ def measure(lp, name: str, presses: int, scrubs: int) -> dict:
         window = min(3.0, (frames - 1) / fps - 0.6)
         out["play"][fps] = play_rate(lp, fps, window)
     # ---- scrub: clicks on the frame slider
-    frame = lp.page.locator(FRAME).first
-    frame.scroll_into_view_if_needed()
-    box = frame.bounding_box()
     sl = []
     for i in range(scrubs):
-        f = 0.1 + 0.8 * ((i * 0.382) % 1.0)
-        lp.page.evaluate(
-            """(sel) => { const c = document.querySelector(sel); const s0 = c.dataset.step; window.__lvS = null;
-                const f = document.querySelector('.lv-explorer input.lv-frame');
-                f.addEventListener('pointerdown', () => { window.__lvS = {t0: performance.now(), t1: null}; },
-                                   {once: true, capture: true});
-                const obs = new MutationObserver(() => { if (window.__lvS && c.dataset.step !== s0) {
-                    window.__lvS.t1 = performance.now(); obs.disconnect(); } });
-                obs.observe(c, {attributes: true}); }""", CANVAS)
-        lp.page.mouse.click(box["x"] + f * box["width"], box["y"] + box["height"] / 2)
         try:
-            lp.page.wait_for_function("() => window.__lvS && window.__lvS.t1 !== null", timeout=5000)
-            sl.append(lp.page.evaluate("() => window.__lvS.t1 - window.__lvS.t0"))
+            sl.append(scrub_click_ms(lp, 0.1 + 0.8 * ((i * 0.382) % 1.0), timeout_ms=5000))
         except Exception:  # noqa: BLE001 - the same step again: no repaint to time
             pass
         time.sleep(0.05)

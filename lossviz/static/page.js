@@ -4,20 +4,9 @@
 //
 // `?embed` drops the text around the figure (for an <iframe> in slides); `?embed&fit=width`
 // sizes the figure by the frame's width alone and tells the parent page its height.
-import { drawScene, formatNumber, frameOfStep, playFrame, scaleInverse, statusAt } from "./renderer.js";
+import { drawScene, el, escapeHtml, formatNumber, frameOfStep, playFrame, scaleInverse, statusAt } from "./renderer.js";
 
 const NAN16 = 65535;
-
-function el(tag, cls, attrs = {}) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
-
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
 
 function bytesOf(b64) {
   const bin = atob(b64);

@@ -157,6 +157,19 @@ export function formatNumber(v) {
   return Number(v.toPrecision(3)).toString();
 }
 
+// ------------------------------------------------------------------ page elements (widget and standalone page)
+
+export function el(tag, cls, attrs = {}) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+export function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
 // ------------------------------------------------------------------ drawing
 
 // one polyline through rows 0 … lastRow; X(r), Y(r) give pixels; NaN rows lift the pen. A point

@@ -3,18 +3,7 @@
 // kernel sends; Play, scrub and step never ask the kernel. The kernel hears of: η moves
 // (coalesced: one request in flight, the newest waiting value next), clicks on the contour,
 // the size the figure is shown at, fps, and the step where playback stopped.
-import { axesTransform, decode, drawScene, formatNumber, frameOfStep, inside, playFrame, statusAt } from "./renderer.js";
-
-function el(tag, cls, attrs = {}) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
-
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
+import { axesTransform, decode, drawScene, el, escapeHtml, formatNumber, frameOfStep, inside, playFrame, statusAt } from "./renderer.js";
 
 function render({ model, el: root }) {
   const box = el("div", "lv-front");

@@ -301,3 +301,22 @@ def play_rate(lp, fps: int, window: float = 3.0) -> dict:
     lp.page.wait_for_function("(sel) => !document.querySelector(sel).classList.contains('lv-playing')",
                               arg=PLAY, timeout=60_000)
     return res
+
+
+def scrub_click_ms(lp, fraction: float, timeout_ms: int = 10_000) -> float:
+    """Click the scrub slider at `fraction` of its width and return the milliseconds from the
+    pointer going down to the canvas showing another step (a MutationObserver on its data)."""
+    frame = lp.page.locator(FRAME).first
+    frame.scroll_into_view_if_needed()
+    box = frame.bounding_box()
+    lp.page.evaluate(
+        """(sel) => { const c = document.querySelector(sel); const s0 = c.dataset.step; window.__lvS = null;
+            const f = document.querySelector('.lv-explorer input.lv-frame');
+            f.addEventListener('pointerdown', () => { window.__lvS = {t0: performance.now(), t1: null}; },
+                               {once: true, capture: true});
+            const obs = new MutationObserver(() => { if (window.__lvS && c.dataset.step !== s0) {
+                window.__lvS.t1 = performance.now(); obs.disconnect(); } });
+            obs.observe(c, {attributes: true}); }""", CANVAS)
+    lp.page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+    lp.page.wait_for_function("() => window.__lvS && window.__lvS.t1 !== null", timeout=timeout_ms)
+    return lp.page.evaluate("() => window.__lvS.t1 - window.__lvS.t0")

@@ -24,7 +24,7 @@ import pytest
 from _explorer import (CANVAS, EXPLORER, EXPORT, EXPORT_NAME, FRAME, LR, LR_READOUT, READOUT, SAME_RUNS,
                        SAME_SCENE, SCENE_RE, START_RE, STATE, STATUS, blankness, dataset, kernel_json,
                        path_check, play_rate, press_lr, set_fps, settle, wait_dataset_change,
-                       wait_explorer_ready)
+                       scrub_click_ms, wait_explorer_ready)
 
 REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 pytestmark = pytest.mark.browser
@@ -192,20 +192,7 @@ def play_check(lp, name: str, rates=(30, 20)):
 def scrub_check(lp, name: str):
     settle(lp)
     pixels0, step0 = lp.canvas_pixels(CANVAS), dataset(lp, "step")
-    frame = lp.page.locator(FRAME).first
-    frame.scroll_into_view_if_needed()
-    box = frame.bounding_box()
-    lp.page.evaluate(
-        """(sel) => { const c = document.querySelector(sel); const s0 = c.dataset.step; window.__lvS = null;
-            const f = document.querySelector('.lv-explorer input.lv-frame');
-            f.addEventListener('pointerdown', () => { window.__lvS = {t0: performance.now(), t1: null}; },
-                               {once: true, capture: true});
-            const obs = new MutationObserver(() => { if (window.__lvS && c.dataset.step !== s0) {
-                window.__lvS.t1 = performance.now(); obs.disconnect(); } });
-            obs.observe(c, {attributes: true}); }""", CANVAS)
-    lp.page.mouse.click(box["x"] + 0.35 * box["width"], box["y"] + box["height"] / 2)
-    lp.page.wait_for_function("() => window.__lvS && window.__lvS.t1 !== null", timeout=10_000)
-    ms = lp.page.evaluate("() => window.__lvS.t1 - window.__lvS.t0")
+    ms = scrub_click_ms(lp, 0.35)
     step = int(dataset(lp, "step"))
     pixels1 = lp.canvas_pixels(CANVAS)
     lp.save_image(pixels1, "canvas-scrub")
