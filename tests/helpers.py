@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from surfaces.base import Surface
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tool(name: str):
+    """A script of tools/ (readme, make_gallery) as a module."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def flat_surface() -> Surface:

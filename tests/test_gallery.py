@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +13,9 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import tool  # noqa: E402
 
-
-gallery = _tool("make_gallery")
+gallery = tool("make_gallery")
 NAMES = gallery.names()
 
 

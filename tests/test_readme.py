@@ -19,17 +19,9 @@ from lossviz.lecture import NOTEBOOKS
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _tool(name: str):
-    """A script of tools/ as a module."""
-    import importlib.util
+from helpers import tool  # noqa: E402
 
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-readme_tables, update_readme = _tool("readme").readme_tables, _tool("readme").update_readme
+readme_tables, update_readme = tool("readme").readme_tables, tool("readme").update_readme
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 GIF = REPO / "docs" / "lossviz.gif"

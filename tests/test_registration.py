@@ -15,7 +15,6 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import optimizers  # noqa: E402
 import surfaces  # noqa: E402
@@ -25,16 +24,7 @@ from surfaces.base import Surface, pack, pack_hessian, xy  # noqa: E402
 from lossviz import style, sweeps  # noqa: E402
 from lossviz.cli import main, parse_run  # noqa: E402
 from lossviz.scenes import RunSpec, Scene, with_peak_lr  # noqa: E402
-
-
-def _readme_tool():
-    """tools/readme.py (the README's table generator) as a module."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("readme", Path(__file__).resolve().parents[1] / "tools" / "readme.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import tool  # noqa: E402
 
 
 class EmaState(NamedTuple):
@@ -138,7 +128,7 @@ def test_a_registered_optimizer_appears_in_the_cli_sweeps_colours_and_readme(stu
     fig = sweeps.sweep_figure(surfaces.SURFACES["quadratic"], [student], lr=[0.01, 0.1], steps=20, heatmap="beta", values=[0.0, 0.5])
     assert fig.axes[0].get_ylabel() == "β"  # the registered symbol labels the axis
     assert style.optimizer_color(student) == "#123456"
-    assert "| `ema_momentum` | momentum, EMA form | `beta=0.9` |" in _readme_tool().optimizer_table()
+    assert "| `ema_momentum` | momentum, EMA form | `beta=0.9` |" in tool("readme").optimizer_table()
 
 
 def test_a_scene_with_a_registered_optimizer_round_trips_and_uses_its_colour(student):
@@ -243,7 +233,7 @@ def test_a_registered_surface_appears_everywhere(my_surface, capsys):
     assert np.abs(again.run()[again.labels()[0]].theta[1, 0]).max() < 1e-12  # Newton on its exact hess
     assert main(["list"]) == 0
     assert "tilted_bowl" in capsys.readouterr().out
-    assert "| `tilted_bowl` |" in _readme_tool().surface_table()
+    assert "| `tilted_bowl` |" in tool("readme").surface_table()
 
 
 def test_a_wrong_gradient_is_caught_at_registration():

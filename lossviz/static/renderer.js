@@ -266,6 +266,12 @@ function mark(ctx, shape, x, y, look, u) {
   ctx.strokeStyle = look.edge; ctx.lineWidth = look.edge_width * u; ctx.setLineDash([]); ctx.stroke();
 }
 
+// save the context and draw only inside an axes' box until the matching restore()
+function clipTo(ctx, [x0, y0, x1, y1]) {
+  ctx.save();
+  ctx.beginPath(); ctx.rect(x0, y0, x1 - x0, y1 - y0); ctx.clip();
+}
+
 // The trails: every run's path and side-panel curves through rows from … to (what Play only
 // ever extends; the rest of a frame is drawn over them).
 function drawTrails(ctx, { layout, meta, data, s, u }, from, to) {
@@ -273,9 +279,7 @@ function drawTrails(ctx, { layout, meta, data, s, u }, from, to) {
   const surf = layout.axes.surface;
   if (surf) {
     const t = axesTransform(surf, s);
-    const [bx0, by0, bx1, by1] = t.box;
-    ctx.save();
-    ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
+    clipTo(ctx, t.box);
     ctx.lineJoin = "round"; ctx.lineCap = "round";
     for (const run of meta.runs) {
       const lw = (run.width || 2) * look.px_per_pt * u;
@@ -289,9 +293,7 @@ function drawTrails(ctx, { layout, meta, data, s, u }, from, to) {
     const ax = layout.axes[panel.name];
     if (!ax) continue;
     const t = axesTransform(ax, s);
-    const [bx0, by0, bx1, by1] = t.box;
-    ctx.save();
-    ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
+    clipTo(ctx, t.box);
     ctx.lineJoin = "round";
     for (const run of meta.runs) {
       for (const { column, dashed } of panel.curves) {
@@ -347,8 +349,7 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1, trail =
   if (surf) {
     const t = axesTransform(surf, s);
     const [bx0, by0, bx1, by1] = t.box;
-    ctx.save();
-    ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
+    clipTo(ctx, t.box);
     for (const run of meta.runs) { // start markers: hollow circles
       const px = t.x(value(meta, data, run, 0, COLUMN.x)), py = t.y(value(meta, data, run, 0, COLUMN.y));
       ctx.beginPath(); ctx.arc(px, py, 4 * u, 0, 2 * Math.PI);
@@ -363,8 +364,7 @@ export function drawScene(ctx, { image, layout, meta, data, k, s, u = 1, trail =
     }
     ctx.restore();
     // minima and saddles above the paths
-    ctx.save();
-    ctx.beginPath(); ctx.rect(bx0, by0, bx1 - bx0, by1 - by0); ctx.clip();
+    clipTo(ctx, t.box);
     for (const [x, y] of meta.saddles || []) mark(ctx, diamond, t.x(x), t.y(y), look.saddle, u);
     for (const [x, y] of meta.minima || []) mark(ctx, star, t.x(x), t.y(y), look.minimum, u);
     ctx.restore();
