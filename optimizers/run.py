@@ -63,6 +63,57 @@ class Trajectory:
         """Index of each run's last finite row of theta, shape (B,)."""
         return np.where(self.diverged_at >= 0, self.diverged_at - 1, self.steps)
 
+    # -- the step inspector: every number of one update
+    TABLE_COLUMNS = ("step", "run", "parameter", "theta", "g", "m", "sigma", "lr", "lr_over_sigma", "delta_theta", "f")
+
+    def table(self, k: int) -> list[dict]:
+        """Every number of update k, one row per run and parameter (θ₁, θ₂): θ_k, g_k, m_k, σ_k,
+        η_k, η_k/σ_k, Δθ = θ_{k+1} − θ_k (= −(η_k/σ_k)·m_k) and f(θ_k). At k = T (no update
+        left) m, σ, η and Δθ are NaN."""
+        k = check_int("k", k, low=0, high=self.steps)
+        names = self.labels if len(self.labels) == self.batch else tuple(str(b) for b in range(self.batch))
+        taken = k < self.steps
+        rows = []
+        for b, name in enumerate(names):
+            for i, parameter in enumerate(("θ₁", "θ₂")):
+                m = float(self.m[k, b, i]) if taken else float("nan")
+                sigma = float(self.sigma[k, b, i]) if taken else float("nan")
+                lr = float(self.lr[k, b]) if taken else float("nan")
+                rows.append(dict(zip(self.TABLE_COLUMNS, (
+                    k, name, parameter, float(self.theta[k, b, i]), float(self.grad[k, b, i]), m, sigma, lr,
+                    lr / sigma if taken else float("nan"),
+                    float(self.theta[k + 1, b, i] - self.theta[k, b, i]) if taken else float("nan"),
+                    float(self.loss[k, b])))))
+        return rows
+
+    def to_csv(self, path) -> None:
+        """All steps' tables in one CSV file (columns TABLE_COLUMNS), written atomically."""
+        import csv
+        import os
+        import tempfile
+
+        folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+        fd, tmp = tempfile.mkstemp(prefix=".lossviz-", suffix=".csv", dir=folder)
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+                writer = csv.DictWriter(out, fieldnames=self.TABLE_COLUMNS)
+                writer.writeheader()
+                for k in range(self.steps + 1):
+                    writer.writerows(self.table(k))
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def to_dataframe(self):
+        """All steps' tables as a pandas DataFrame (pandas is optional: a clear error without it)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Trajectory.to_dataframe needs pandas (pip install pandas); to_csv does not") from None
+        return pd.DataFrame([row for k in range(self.steps + 1) for row in self.table(k)], columns=list(self.TABLE_COLUMNS))
+
 
 def resolve_optimizer(optimizer: Optimizer | str) -> Optimizer:
     """An Optimizer, or a registry name made with its default keyword arguments."""
