@@ -163,12 +163,11 @@ def served_dir(tmp_path_factory) -> Path:
     return dst
 
 
-# module scope: Playwright's sync API runs an event loop in this thread until it stops, and
-# nbclient (the notebook tests) needs asyncio.run in the same thread afterwards
-@pytest.fixture(scope="module")
-def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
-    """Start JupyterLab serving `served_dir`; yield {"url", "token", "pid", "root", "log"}."""
-    tmp = tmp_path_factory.mktemp("jupyter")
+def start_lab(root: Path, tmp: Path, log) -> tuple[subprocess.Popen, str, str]:
+    """Start JupyterLab serving `root` (isolated Jupyter/IPython dirs under `tmp`, output to the
+    open file `log`, its own process group) and wait until it answers. Returns (process, url,
+    token); a RuntimeError if it exits or is not ready within LAB_START_TIMEOUT (the process is
+    then left to the caller to stop)."""
     (tmp / "config" / "labconfig").mkdir(parents=True)
     # the "get notified about Jupyter news?" toast ignores --LabApp.news_url=None
     (tmp / "config" / "labconfig" / "page_config.json").write_text(json.dumps(
@@ -184,38 +183,44 @@ def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
     port, token = _free_port(), secrets.token_hex(24)
     cmd = [sys.executable, "-m", "jupyterlab",                # the lab of this venv
            "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served_dir}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
            "--LabApp.expose_app_in_browser=True",             # window.jupyterapp
            f"--LabApp.workspaces_dir={tmp / 'workspaces'}",  # no restored tabs
            "--LabApp.news_url=None",                          # closed network
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:                                     # CI runs as root
         cmd.append("--allow-root")
+    # own session/process group: the group can be killed without touching pytest's
+    proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + LAB_START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"jupyter lab not ready after {LAB_START_TIMEOUT} s")
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url, token
+        except OSError:
+            time.sleep(0.2)
+
+
+# module scope: Playwright's sync API runs an event loop in this thread until it stops, and
+# nbclient (the notebook tests) needs asyncio.run in the same thread afterwards
+@pytest.fixture(scope="module")
+def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
+    """Start JupyterLab serving `served_dir`; yield {"url", "token", "pid", "root", "log"}."""
+    tmp = tmp_path_factory.mktemp("jupyter")
     old_handler = _interrupt_on_sigterm()
     log_path = artifacts / "jupyterlab.log"
     log = open(log_path, "w")
-    # own session/process group: the group can be killed without touching pytest's
-    proc = subprocess.Popen(cmd, env=env, cwd=served_dir, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-
-    def graceful():                  # SIGTERM: the server shuts its kernels down itself
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-
+    proc = None
+    t0 = time.monotonic()
     try:
-        t0, deadline = time.monotonic(), time.monotonic() + LAB_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {proc.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter lab not ready after {LAB_START_TIMEOUT} s")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
+        proc, url, token = start_lab(served_dir, tmp, log)
         print(f"[browser-test] jupyter lab pid {proc.pid} on {url} "
               f"ready in {time.monotonic() - t0:.1f} s")
         yield {"url": url, "token": token, "pid": proc.pid, "root": served_dir, "log": log_path}
@@ -223,12 +228,17 @@ def lab(chromium_path, served_dir, tmp_path_factory, artifacts):
         log.flush()
         pytest.fail(f"{exc}; log {log_path}:\n{log_path.read_text()[-4000:]}")
     finally:
-        killed = stop_process_tree(proc.pid, graceful)
-        if proc.poll() is None:
-            proc.wait(timeout=5)
+        if proc is not None:
+            def graceful():          # SIGTERM: the server shuts its kernels down itself
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+
+            killed = stop_process_tree(proc.pid, graceful)
+            if proc.poll() is None:
+                proc.wait(timeout=5)
+            if killed:
+                print(f"[browser-test] SIGKILLed leftover jupyter processes {killed}", file=sys.stderr)
         log.close()
-        if killed:
-            print(f"[browser-test] SIGKILLed leftover jupyter processes {killed}", file=sys.stderr)
         signal.signal(signal.SIGTERM, old_handler)
 
 
