@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import html
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable, Sequence
@@ -39,7 +40,7 @@ import surfaces
 from lossviz import controls as C
 from lossviz import limits
 from lossviz.canvas import SceneCanvas
-from lossviz.scenes import RunSpec, Scene, get_scene, schedule_from_spec
+from lossviz.scenes import SCENES, RunSpec, Scene, get_scene, schedule_from_spec
 from lossviz.session import Session
 
 __all__ = ["Explorer"]
@@ -311,7 +312,7 @@ class Explorer:
     def load_scene(self, scene: Scene | str) -> None:
         """Show another scene (a Scene, its name, or its TOML / JSON text), η control at ×1."""
         if isinstance(scene, str):
-            scene = get_scene(scene) if scene in _scene_names() else Scene.from_text(scene)
+            scene = get_scene(scene) if scene in SCENES else Scene.from_text(scene)
         self._run(lambda: self.session.load(scene), static=True)
 
     def export_gif(self, path: str | os.PathLike, fps: int | None = None, frames: int | None = None, **kw: Any):
@@ -431,13 +432,12 @@ class Explorer:
             self._static_timer.cancel()
         version = self.session.version
 
-        def refresh():
+        def rested():
             self._static_timer = None
-            if self.session.version == version and self.session.static_dirty:
-                with self.canvas.hold_sync():
-                    self._send_static()
+            if self.session.version == version:  # nothing moved since: the control rests
+                self.refresh()
 
-        self._static_timer = _later(STATIC_DELAY, self._guard(refresh))
+        self._static_timer = _later(STATIC_DELAY, self._guard(rested))
 
     # ------------------------------------------------------------------ the front end's messages
     def _on_front(self, content: dict) -> None:
@@ -608,8 +608,6 @@ def _registered(optimizer) -> str:
     or a factory is registered under its own name (a student's optimizer from a cell)."""
     if isinstance(optimizer, str):
         return optimizer
-    import re
-
     if isinstance(optimizer, _optimizers.Optimizer):
         name = optimizer.name or "my_optimizer"
     elif callable(optimizer):
@@ -630,13 +628,5 @@ def _scene_text(scene: Scene) -> str:
         return scene.to_json()
 
 
-def _scene_names():
-    from lossviz.scenes import SCENES
-
-    return SCENES
-
-
 def _strip_tags(text: str) -> str:
-    import re
-
     return re.sub(r"<[^>]+>", "", text)

@@ -289,3 +289,13 @@ def test_bad_arguments_are_clear():
     with pytest.raises(ValueError, match="unknown"):
         Explorer(optimizers=["sgdx"])
     assert isinstance(Explorer.from_scene(Scene()).scene, Scene)
+
+
+def test_a_resting_eta_control_gets_a_background_that_fits():
+    ex = Explorer(surface="rosenbrock", optimizers=["momentum", "adam"], steps=200, lr=2e-3)
+    front(ex, {"type": "size", "width": 800})
+    before = ex.canvas.geometry
+    front(ex, {"type": "lr", "index": 40, "seq": 1})  # η × 100: the curves leave the panels
+    assert ex.session.static_dirty and ex.canvas.geometry is before  # not on the η hot path
+    ex.refresh()  # what the kernel's event loop runs once the control rests
+    assert not ex.session.static_dirty and ex.canvas.geometry["version"] == ex.session.version
