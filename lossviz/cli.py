@@ -211,11 +211,11 @@ def parse_run(text: str, *, steps: int, default_lr: float | None = None):
         if "total_steps" in sig and "total_steps" not in sched:
             sched["total_steps"] = steps
         lr = sched
-    if "beta1" in params or "beta2" in params:
-        b1, b2 = optimizers.defaults(name).get("betas", (None, None))
-        if b1 is None:
-            raise UsageError(f"--run {text!r}: {name} has no betas; its keys: {', '.join(optimizers.defaults(name))}")
-        params["betas"] = (params.pop("beta1", b1), params.pop("beta2", b2))
+    sliders = {key: params.pop(key) for key in ("beta1", "beta2") if key in params}
+    try:
+        params = optimizers.with_sliders(name, params, sliders)
+    except ValueError as error:
+        raise UsageError(f"--run {text!r}: {error}") from None
     valid = optimizers.defaults(name)
     for key in params:
         if key not in valid:
@@ -502,7 +502,19 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def _range(bounds: tuple) -> str:
+    return f"{bounds[0]:g}..{bounds[1]:g}"
+
+
+def _inches(size: tuple[float, float]) -> str:
+    return ",".join(f"{x:.4g}" for x in size)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    import optimizers
+    from lossviz import limits, style
+
+    DPI = _range(limits.DPI_RANGE)
     parser = _Parser(
         prog="lossviz",
         description="Optimizer trajectories on 2-D loss surfaces: export GIF / MP4 / PNG, plot sweeps.",
@@ -521,22 +533,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100; for --surface expression: text=FORMULA, e.g. 'text=x**2/2 + 3*y**2'")
         p.add_argument("--run", action="append", metavar="NAME:K=V,...", help="a run, repeatable (see 'run spec' below)")
         p.add_argument("--lr", type=_float, help=LR_HELP)
-        p.add_argument("--steps", type=_positive_int, help="number of updates T (default 200); runs × steps at most 1,000,000")
+        p.add_argument("--steps", type=_positive_int, help=f"number of updates T (default {limits.DEFAULT_STEPS}); runs × steps at most {limits.MAX_SCENE_STEPS:,}")
         p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
         p.add_argument("--noise", type=_float, help="standard deviation of Gaussian gradient noise")
         p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (data-defined surfaces such as 'regression')")
         p.add_argument("--seed", type=_positive_int, help="random seed (noise, mini-batches)")
         p.add_argument("--title", help="figure title")
-        p.add_argument("--dpi", type=_float, default=None, help="resolution, 20..600 (default 120 for png: 1600 px wide; 96 for gif/mp4: 1280 px)")
-        p.add_argument("--figsize", metavar="W,H", help="figure size in inches (default 13.33,7.5; 9,7.5 with --panels none)")
-        p.add_argument("--panels", metavar="P,...", help="side panels: loss,grad_norm,effective_lr,lr,grad2,abs_theta2,step_length,used_grad "
+        p.add_argument("--dpi", type=_float, default=None, help=f"resolution, {DPI} (default {style.STILL_DPI} for png: {round(style.FIGSIZE[0] * style.STILL_DPI)} px wide; "
+                                                                    f"{style.GIF_DPI} for gif/mp4: {round(style.FIGSIZE[0] * style.GIF_DPI)} px)")
+        p.add_argument("--figsize", metavar="W,H", help=f"figure size in inches (default {_inches(style.FIGSIZE)}; {_inches(style.FIGSIZE_NO_PANELS)} with --panels none)")
+        p.add_argument("--panels", metavar="P,...", help=f"side panels: {','.join(style.PANELS)} "
                                                           "(default: the scene's, else those that carry information) or none")
         if name == "png":
             p.add_argument("--step", type=_positive_int, help="the step to show (default: the last)")
             p.set_defaults(frames=None, fps=None)
         else:
-            p.add_argument("--frames", type=_positive_int, help="most frames, 2..2000 (default 120; long runs get log-spaced frames); pixels × frames at most 1e9")
-            p.add_argument("--fps", type=_positive_int, help="frames per second, 1..100 (default 20)")
+            p.add_argument("--frames", type=_positive_int, help=f"most frames, {_range(limits.FRAMES_RANGE)} (default {limits.DEFAULT_FRAMES}; long runs get log-spaced frames); "
+                                                                       f"pixels × frames at most {limits.MAX_PIXEL_FRAMES:.0e}".replace("e+0", "e"))
+            p.add_argument("--fps", type=_positive_int, help=f"frames per second, {_range(limits.FPS_RANGE)} (default {limits.DEFAULT_FPS})")
 
     p = sub.add_parser("html", help="a scene as one offline HTML page (η control, Play), or --lecture: the lecture's site")
     p.add_argument("-o", "--output", required=True, help="output file (.html); with --lecture a folder (made if missing)")
@@ -555,9 +569,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", default="1e-4:1:40", help="η grid LOW:HIGH:COUNT, log-spaced, η in 1e-30..1e30 (default 1e-4:1:40)")
     p.add_argument("--steps", type=_positive_int, default=200, help="updates per run (default 200)")
     p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
-    p.add_argument("--heatmap", metavar="NAME", help="also vary this hyperparameter (momentum, alpha, beta1, beta2, eps): an η × NAME heatmap")
+    p.add_argument("--heatmap", metavar="NAME", help=f"also vary this hyperparameter ({', '.join(optimizers.HYPERPARAMETERS)}): an η × NAME heatmap")
     p.add_argument("--values", metavar="LOW:HIGH:COUNT", help="its values, linearly spaced (e.g. 0:0.99:30)")
-    p.add_argument("--dpi", type=_float, default=100, help="resolution, 20..600 (default 100)")
+    p.add_argument("--dpi", type=_float, default=100, help=f"resolution, {DPI} (default 100)")
     return parser
 
 
@@ -657,9 +671,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted by
     Ctrl-C, 143 by SIGTERM, 129 by SIGHUP)."""
     _tolerant_streams()
-    parser = build_parser()
     try:
         with signals_stop_cleanly():
+            parser = build_parser()  # imports the registries (numpy): interruptible like the rest
             try:
                 args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
             except SystemExit as stop:  # --help (0) or a usage error (2, already printed)

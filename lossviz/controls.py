@@ -230,15 +230,8 @@ def accepts(optimizer: str, key: str) -> bool:
 
 
 def with_hyper(run: RunSpec, key: str, value: float) -> RunSpec:
-    """`run` with slider `key` set to `value` (β₁/β₂ go into `betas`)."""
-    hyper = dict(run.hyper)
-    if key in ("beta1", "beta2"):
-        betas = list(hyper.get("betas", optimizers.defaults(run.optimizer)["betas"]))
-        betas[0 if key == "beta1" else 1] = float(value)
-        hyper["betas"] = tuple(betas)
-    else:
-        hyper[key] = float(value)
-    return replace(run, hyper=hyper)
+    """`run` with slider `key` set to `value` (`optimizers.with_sliders`: β₁/β₂ go into `betas`)."""
+    return replace(run, hyper=optimizers.with_sliders(run.optimizer, run.hyper, {key: value}))
 
 
 def slider_value(scene: Scene, key: str) -> float | None:

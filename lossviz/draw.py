@@ -154,6 +154,11 @@ class Run(NamedTuple):
     b: int  # index into its batch
 
 
+def _colors(runs: list[Run], given: Mapping[str, str] | None) -> dict[str, str]:
+    """Label → colour, keyed by each run's optimizer (the name its Trajectory carries)."""
+    return style.colors_for([r.key for r in runs], given, [getattr(r.traj, "optimizer", "") for r in runs])
+
+
 def runs_of(trajectories: Mapping[str, object]) -> list[Run]:
     """Flatten label → Trajectory (B runs each) into one Run per drawn line."""
     out: list[Run] = []
@@ -314,7 +319,7 @@ class PathArtists(_Group):
     def _build(self, runs: list[Run], colors: Mapping[str, str] | None) -> None:
         self.remove()
         self.runs = runs
-        colors = style.colors_for([r.key for r in runs], colors)
+        colors = _colors(runs, colors)
         self.lines, self.heads, self.starts, self.marks, self.notes = {}, [], [], [], []
         ax = self.ax
         for i, r in enumerate(runs):
@@ -395,7 +400,7 @@ class PathArtists(_Group):
                 line.set_label(r.key)
                 line.set_linestyle(self.line_styles.get(r.key, "solid"))
                 self.lines[r.key] = line
-        new_colors = style.colors_for([r.key for r in runs], colors)
+        new_colors = _colors(runs, colors)
         for r, line, head, start in zip(runs, lines, self.heads, self.starts):
             c = new_colors[r.key]
             if c != self.colors.get(r.key):
@@ -430,14 +435,7 @@ class PathArtists(_Group):
 
 def _one(r: Run):
     """Run r's trajectory cut to its own batch column (B = 1), for `run_exits`."""
-    if r.traj.theta.shape[1] == 1:
-        return r.traj
-    from types import SimpleNamespace
-
-    b = r.b
-    return SimpleNamespace(theta=r.traj.theta[:, b : b + 1], loss=r.traj.loss[:, b : b + 1],
-                           diverged_at=r.traj.diverged_at[b : b + 1],
-                           last=lambda: r.traj.last()[b : b + 1])
+    return r.traj if r.traj.theta.shape[1] == 1 else r.traj.one(r.b, r.key)
 
 
 def draw_paths(ax: Axes, trajectories: Mapping[str, object], colors: Mapping[str, str] | None = None,
@@ -598,7 +596,7 @@ class CurveArtists(_Group):
     def _build(self, runs: list[Run], colors) -> None:
         self.remove()
         self.runs = runs
-        self.colors = style.colors_for([r.key for r in runs], colors)
+        self.colors = _colors(runs, colors)
         self.faint: list[Line2D] = []
         self.bold: list[Line2D] = []
         for r in runs:
@@ -679,7 +677,7 @@ class CurveArtists(_Group):
             self._build(runs, colors)
             return True
         self.runs = runs
-        new = style.colors_for([r.key for r in runs], colors)
+        new = _colors(runs, colors)
         if new != self.colors:
             i = 0
             for r in runs:

@@ -193,7 +193,7 @@ class Explorer:
                                   description=meta.symbol, continuous_update=False, style=desc, layout=wide())
             add(key, w, C.tooltip(key))
         add("steps", W.BoundedIntText(value=1, min=limits.STEPS_RANGE[0], max=STEPS_MAX, description="steps T", style=desc, layout=wide("150px")))
-        add("seed", W.BoundedIntText(value=0, min=0, max=SEED_MAX, description="seed", style={"description_width": "36px"},
+        add("seed", W.BoundedIntText(value=limits.DEFAULT_SEED, min=limits.SEED_RANGE[0], max=SEED_MAX, description="seed", style={"description_width": "36px"},
                                      layout=wide("132px")))
         add("noise", W.FloatSlider(value=0.0, min=0.0, max=NOISE_MAX, step=0.1, readout_format=".1f", description="noise σ_g",
                                    continuous_update=False, style=desc, layout=wide()))
@@ -204,7 +204,7 @@ class Explorer:
                                           style={"description_width": "10px"}, layout=wide("120px")), C.TOOLTIPS["start"])
         add("export_name", W.Text(value="lossviz.gif", description="file", style={"description_width": "30px"},
                                   layout=wide("164px")), "the GIF to write, next to the notebook")
-        add("frames", W.BoundedIntText(value=120, min=2, max=FRAMES_MAX, description="frames", style={"description_width": "48px"},
+        add("frames", W.BoundedIntText(value=limits.DEFAULT_FRAMES, min=limits.FRAMES_RANGE[0], max=FRAMES_MAX, description="frames", style={"description_width": "48px"},
                                        layout=wide("118px")))
         add("export", W.Button(description="Export GIF", icon="download", button_style="primary", layout=wide("140px")),
             "write the animation of this scene (the frames Play shows) to the file")

@@ -223,14 +223,6 @@ class FrameRenderer:
             view.disable_blit()
             raise
 
-    def rgba(self, k: int) -> np.ndarray:
-        """The figure at step k as RGBA (H, W, 4 uint8), a fresh copy (no step counter when
-        it is stamped: see `frame`)."""
-        self.canvas.restore_region(self.background)
-        self.view.show(int(k))
-        self.view._draw_animated()
-        return np.array(self.canvas.buffer_rgba())
-
     def frame(self, k: int):
         """The figure at step k as a Pillow RGB image."""
         from PIL import Image

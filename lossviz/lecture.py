@@ -263,14 +263,14 @@ class SweepSpec:
         """Optimizer name → optimizers.SweepResult (what the figure draws)."""
         import optimizers
         import surfaces
-        from lossviz.sweeps import _sweep_grid
+        from lossviz.sweeps import sweep_grid
 
         surface = surfaces.get(self.surface)
         grid = {}
         out = {}
         for name in self.optimizers:
             if self.heatmap is not None:
-                grid = _sweep_grid(name, self.heatmap, self.values)
+                grid = sweep_grid(name, self.heatmap, self.values)
             out[name] = optimizers.sweep(surface, name, steps=self.steps, lr=list(self.lr), **grid)
         return out
 

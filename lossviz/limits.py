@@ -9,7 +9,8 @@ here too.
 
 The limits of the numerical core live next to the code that enforces them (`optimizers`
 and `surfaces` import only numpy, never lossviz) and are repeated here by name, so this
-module is the one table a reader needs; `docs/budget.md` explains the choices.
+module is the one table a reader needs; `docs/budget.md` explains the choices. The
+defaults of the same inputs (a scene's steps, seed, frames, fps) sit beside their ranges.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ MAX_RUNS = 100  # runs in one scene or one SceneView (a legend of more is unread
 # step costs ~0.5 kB, so 1,000,000 is ≤ ~25 s and < 1 GB (one 10⁶-step run, or 10 × 10⁵)
 MAX_SCENE_STEPS = 1_000_000
 SEED_RANGE = (0, 2**63 - 1)
+DEFAULT_STEPS = 200  # a scene's T when none is given
+DEFAULT_SEED = 0
 BATCH_SIZE_RANGE = (1, 10**9)  # and at most the surface's data size
 
 # η of a sweep's grid: a log axis over more decades than float64 can pad overflows
@@ -36,6 +39,8 @@ SWEEP_LR_RANGE = (1e-30, 1e30)
 # -- exports (GIF / MP4 / PNG) ------------------------------------------------------------
 FRAMES_RANGE = (2, 2000)
 FPS_RANGE = (1, 100)
+DEFAULT_FRAMES = 120  # at most this many frames (long runs get log-spaced ones)
+DEFAULT_FPS = 20
 DPI_RANGE = (20, 600)
 FIGSIZE_RANGE = (1.0, 40.0)  # inches, each of width and height
 # pixels × frames of an animation: Pillow holds every GIF frame (~1 byte a pixel) until it
@@ -58,6 +63,10 @@ MAX_MESSAGE_LENGTH = 500  # characters of the one line the CLI prints for an err
 
 __all__ = [
     "BATCH_SIZE_RANGE",
+    "DEFAULT_FPS",
+    "DEFAULT_FRAMES",
+    "DEFAULT_SEED",
+    "DEFAULT_STEPS",
     "DPI_RANGE",
     "FIGSIZE_RANGE",
     "FPS_RANGE",

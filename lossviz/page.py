@@ -80,14 +80,8 @@ def compute(scene: Scene, indices: Sequence[int]) -> list[dict[str, optimizers.T
             traj = optimizers.run(surface, base_run.make_optimizer(), lr=lambda t, table=table: table, steps=scene.steps,
                                   start=np.tile(start, (len(group), 1)), grad_noise=noise, batch_size=batch, seed=scene.seed)
             for b, j in enumerate(group):
-                out[j][label] = _one(traj, b, label)
+                out[j][label] = traj.one(b, label)
     return out
-
-
-def _one(traj: optimizers.Trajectory, b: int, label: str) -> optimizers.Trajectory:
-    sl = slice(b, b + 1)
-    return optimizers.Trajectory(theta=traj.theta[:, sl], loss=traj.loss[:, sl], grad=traj.grad[:, sl], lr=traj.lr[:, sl],
-                                 m=traj.m[:, sl], sigma=traj.sigma[:, sl], diverged_at=traj.diverged_at[sl], labels=(label,))
 
 
 def page_rows(steps: int, cells: int) -> tuple[int, np.ndarray]:

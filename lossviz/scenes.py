@@ -125,13 +125,6 @@ def _plain_value(where: str, value: Any, depth: int = 1) -> Any:
     raise ValueError(f"{where} must be a number, text, true/false, a list or a table, got {_show(value)}")
 
 
-def _column(traj: Trajectory, b: int, label: str) -> Trajectory:
-    """Run b of a batched Trajectory as a Trajectory of its own (B = 1)."""
-    one = slice(b, b + 1)
-    return Trajectory(theta=traj.theta[:, one], loss=traj.loss[:, one], grad=traj.grad[:, one], lr=traj.lr[:, one],
-                      m=traj.m[:, one], sigma=traj.sigma[:, one], diverged_at=traj.diverged_at[one], labels=(label,))
-
-
 _RUN_CACHE: "OrderedDict[tuple, Trajectory]" = OrderedDict()
 _RUN_CACHE_SIZE = 16  # runs (a 100,000-step run holds ~8 MB)
 
@@ -383,13 +376,13 @@ class Scene:
     surface: str = "rosenbrock"
     surface_params: dict = field(default_factory=dict)
     runs: list[RunSpec] = field(default_factory=lambda: [RunSpec("adam", 1e-2)])
-    steps: int = 200
+    steps: int = limits.DEFAULT_STEPS
     start: tuple[float, float] | None = None
     grad_noise: float = 0.0
     batch_size: int | None = None
-    seed: int = 0
-    frames: int = 120
-    fps: int = 20
+    seed: int = limits.DEFAULT_SEED
+    frames: int = limits.DEFAULT_FRAMES
+    fps: int = limits.DEFAULT_FPS
     title: str = ""
     panels: tuple[str, ...] | None = None  # side panels; None: `lossviz.view.informative_panels` picks
 
@@ -481,7 +474,7 @@ class Scene:
             if progress is not None:
                 progress((i + 1) * self.steps, total)
             for b, (lab, _, k) in enumerate(members):
-                out[lab] = traj if len(members) == 1 else _column(traj, b, lab)
+                out[lab] = traj if len(members) == 1 else traj.one(b, lab)
                 _RUN_CACHE[k] = out[lab]
             while len(_RUN_CACHE) > _RUN_CACHE_SIZE:
                 _RUN_CACHE.popitem(last=False)

@@ -42,15 +42,6 @@ def _key(value) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _split(traj: optimizers.Trajectory, b: int, label: str) -> optimizers.Trajectory:
-    """Run b of a batched Trajectory as a Trajectory of its own (B = 1)."""
-    sl = slice(b, b + 1)
-    own = np.ascontiguousarray  # a copy: the cache can then free runs one at a time
-    return optimizers.Trajectory(theta=own(traj.theta[:, sl]), loss=own(traj.loss[:, sl]), grad=own(traj.grad[:, sl]),
-                                 lr=own(traj.lr[:, sl]), m=own(traj.m[:, sl]), sigma=own(traj.sigma[:, sl]),
-                                 diverged_at=own(traj.diverged_at[sl]), labels=(label,))
-
-
 def _run_key(scene: Scene, label: str, run) -> tuple:
     """What a run's trajectory depends on: its scene's shared settings and its own (not its
     label or colour — a default label names η, which the η control changes)."""
@@ -200,7 +191,7 @@ class Session:
             traj = optimizers.run(surface, run.make_optimizer(), lr=lambda t, table=table: table, steps=scene.steps,
                                   start=start, grad_noise=noise, batch_size=batch, seed=scene.seed)
             for b, r in enumerate(runs):
-                self._runs[_run_key(scene, label, r)] = _split(traj, b, label)
+                self._runs[_run_key(scene, label, r)] = traj.one(b, label, copy=True)
             out[label] = replace(self._runs[key], labels=(label,))
         self._evict(keep={_run_key(scene, label, run) for label, run in zip(scene.labels(), scene.runs)})
         return out

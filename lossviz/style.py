@@ -100,19 +100,25 @@ TITLE_SIZE = 15
 SMALL_SIZE = 11.5  # the smallest text there is (notes on the contour)
 GIF_HOLD_SECONDS = 1.5  # how long a GIF's last frame stays on screen
 
-# The lecture's symbols (docs/lecture.md): what axes and legends say.
+# The lecture's symbols (docs/lecture.md) for what is not a hyperparameter slider; each
+# slider's symbol (β, β₁, β₂, α, ε, and any a registered optimizer brings) lives in
+# optimizers.HYPERPARAMETERS. `symbol(key)` reads both.
 SYMBOLS: dict[str, str] = {
     "lr": "η",
-    "momentum": "β",
-    "beta1": "β₁",
-    "beta2": "β₂",
     "betas": "(β₁, β₂)",
-    "alpha": "α",
-    "eps": "ε",
     "sigma": "σ",
     "theta1": "θ₁",
     "theta2": "θ₂",
 }
+
+
+def symbol(key: str) -> str:
+    """The lecture's symbol for `key` (a slider key, "lr", "betas", ...), else the key itself."""
+    from optimizers import HYPERPARAMETERS
+
+    meta = HYPERPARAMETERS.get(key)
+    return meta.symbol if meta else SYMBOLS.get(key, key)
+
 
 PANEL_TITLES: dict[str, str] = {
     "loss": "loss f(θ)",
@@ -145,17 +151,6 @@ def _colors() -> dict[str, str]:
     from optimizers.registry import ENTRIES
 
     return {**COLORS, **{name: e.color for name, e in ENTRIES.items() if e.color}}
-
-
-def optimizer_of(label: str) -> str | None:
-    """The registry name a run label starts with ("adam lr=0.01" → "adam"), if any."""
-    colors = _colors()
-    head = label.split()[0].split(":")[0].split("(")[0].strip().lower() if label.strip() else ""
-    if head in colors:
-        return head
-    # the longest registry name the label starts with ("rmsprop_lecture_fast" → "rmsprop_lecture")
-    matches = [name for name in colors if label.lower().startswith(name)]
-    return max(matches, key=len) if matches else None
 
 
 def optimizer_color(name: str) -> str | None:
@@ -221,12 +216,15 @@ def run_colors(optimizers: Sequence[str | None], given: Sequence[str | None] = (
     return out
 
 
-def colors_for(labels: Iterable[str], given: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A colour per run label: the given ones, else the colour of the optimizer the label
-    names, never the same twice while free colours remain."""
+def colors_for(labels: Iterable[str], given: Mapping[str, str] | None = None,
+               optimizers: Sequence[str | None] = ()) -> dict[str, str]:
+    """A colour per run label: the given ones, else the colour of the run's optimizer
+    (`optimizers[i]`, the registry name of run i), never the same twice while free colours
+    remain."""
     labels = list(labels)
     given = dict(given or {})
-    colors = run_colors([optimizer_of(label) for label in labels], [given.get(label) for label in labels])
+    names = list(optimizers) + [None] * (len(labels) - len(optimizers))
+    colors = run_colors(names, [given.get(label) for label in labels])
     return dict(zip(labels, colors))
 
 

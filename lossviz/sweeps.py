@@ -30,14 +30,6 @@ from lossviz import style
 FINAL_LOSS_LABEL = "final loss f(θ_T)"
 
 
-def _symbol(key: str) -> str:
-    """The lecture's symbol for a sweep key; a registered optimizer's keyword brings its own."""
-    import optimizers
-
-    meta = optimizers.HYPERPARAMETERS.get(key)
-    return style.SYMBOLS.get(key) or (meta.symbol if meta else key)
-
-
 def _axis(names: Sequence[str], values: Sequence[Sequence[Any]], i: int) -> tuple[str, np.ndarray]:
     """Label and numbers of sweep axis i; a tuple-valued axis (betas) is shown by the
     component that varies (β₁ or β₂)."""
@@ -46,8 +38,8 @@ def _axis(names: Sequence[str], values: Sequence[Sequence[Any]], i: int) -> tupl
         arr = np.asarray(vals, dtype=float)
         j = int(np.argmax(np.ptp(arr, axis=0))) if len(arr) > 1 else 0
         sym = ("beta1", "beta2")[j] if name == "betas" else f"{name}[{j}]"
-        return _symbol(sym), arr[:, j]
-    return _symbol(name), np.asarray(vals, dtype=float)
+        return style.symbol(sym), arr[:, j]
+    return style.symbol(name), np.asarray(vals, dtype=float)
 
 
 def sweep_keys(optimizer: str) -> list[str]:
@@ -57,14 +49,13 @@ def sweep_keys(optimizer: str) -> list[str]:
     return list(optimizers.slider_params(optimizer))
 
 
-def _sweep_grid(optimizer: str, key: str, values: Sequence[float]) -> dict[str, list]:
+def sweep_grid(optimizer: str, key: str, values: Sequence[float]) -> dict[str, list]:
     """The `optimizers.sweep` keyword for a slider key (beta1/beta2 vary one of Adam's betas)."""
     import optimizers
 
-    if key in ("beta1", "beta2"):
-        b1, b2 = optimizers.defaults(optimizer)["betas"]
-        return {"betas": [(float(v), b2) if key == "beta1" else (b1, float(v)) for v in values]}
-    return {key: [float(v) for v in values]}
+    grid = [optimizers.with_sliders(optimizer, {}, {key: v}) for v in values]
+    (keyword,) = grid[0]  # the one factory keyword the slider sets (β₁, β₂: betas)
+    return {keyword: [kwargs[keyword] for kwargs in grid]}
 
 
 def plot_lr_sweep(
@@ -82,7 +73,7 @@ def plot_lr_sweep(
     With `start_loss` the y axis is the final loss divided by it; `target` draws that ratio
     as a line ("reached the minimum" below it); `limit` (GD's 2/λ_max) splits the η axis
     into the crawl region (left) and the zig-zag region (right), both named."""
-    colors = style.colors_for(list(results), colors)
+    colors = style.colors_for(list(results), colors, [res.optimizer for res in results.values()])
     scale = 1.0 / start_loss if start_loss else 1.0
     artists: list[Artist] = []
     finals = []
@@ -311,7 +302,7 @@ def sweep_figure(
         keys = sweep_keys(n)
         if heatmap not in keys:
             raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")
-        results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **_sweep_grid(n, heatmap, values))
+        results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **sweep_grid(n, heatmap, values))
     fig = Figure(figsize=figsize or (max(6.5 * len(names) + 1.8, style.FIGSIZE[0]), style.FIGSIZE[1]), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(names), squeeze=False)[0]

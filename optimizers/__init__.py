@@ -26,6 +26,7 @@ from optimizers.registry import (
     slider_params,
     slider_values,
     unregister,
+    with_sliders,
 )
 from optimizers.rmsprop import rmsprop
 from optimizers.rprop import rprop

@@ -48,4 +48,4 @@ def adagrad(eps: float = 1e-10, initial_accumulator_value: float = 0.0, mean: bo
         return Direction(g, sigma), AdagradState(t, sum_sq)
 
     hyper = {"eps": eps, "initial_accumulator_value": initial_accumulator_value, "mean": mean}
-    return Optimizer(init, update, "adagrad_mean" if mean else "adagrad", hyper)
+    return Optimizer(init, update, "adagrad", hyper)

@@ -10,7 +10,6 @@ from optimizers.base import Array, Direction, Optimizer, check_betas, check_bool
 
 
 class AdamState(NamedTuple):
-    t: int  # gradients seen so far
     m: Array  # EMA of g
     v: Array  # EMA of g² (its running maximum for AMSGrad)
     beta1_t: Array | float  # β1^t, kept as a running product instead of a power each step
@@ -41,7 +40,7 @@ def adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, amsgrad: 
 
     def init(theta: Array) -> AdamState:
         zeros = np.zeros_like(theta, dtype=float)
-        return AdamState(t=0, m=zeros, v=zeros, beta1_t=1.0, beta2_t=1.0, v_max=zeros)
+        return AdamState(m=zeros, v=zeros, beta1_t=1.0, beta2_t=1.0, v_max=zeros)
 
     def update(g: Array, state: AdamState) -> tuple[Direction, AdamState]:
         beta1_t, beta2_t = state.beta1_t * b1, state.beta2_t * b2  # count first: 1 − β^t ≠ 0
@@ -50,10 +49,10 @@ def adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, amsgrad: 
         v_max = np.maximum(state.v_max, v) if amsgrad else state.v_max
         m_hat = m / (1 - beta1_t)
         sigma = np.sqrt((v_max if amsgrad else v) / (1 - beta2_t)) + eps_
-        return Direction(m_hat, sigma), AdamState(state.t + 1, m, v, beta1_t, beta2_t, v_max)
+        return Direction(m_hat, sigma), AdamState(m, v, beta1_t, beta2_t, v_max)
 
     hyper = {"betas": (beta1, beta2), "eps": eps, "amsgrad": amsgrad}
-    return Optimizer(init, update, "amsgrad" if amsgrad else "adam", hyper)
+    return Optimizer(init, update, "adam", hyper)
 
 
 def adamw(

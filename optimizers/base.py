@@ -29,8 +29,10 @@ STEP_INPUTS = ("theta", "lr", "hess")
 class Optimizer(NamedTuple):
     """A pair of pure functions; the optimizer itself holds no state.
 
-    `name` is the registry name ("adam"); `hyper` maps each keyword argument to the value the
-    factory was given (scalars, or arrays of shape (B,) for a batch of configurations).
+    `name` is the registry name ("momentum", "adagrad_mean"): `make_optimizer` sets it; a
+    factory called directly gives its own name ("gd", "adagrad"). A Trajectory carries it,
+    and the look (colour, line style) is keyed by it. `hyper` maps each keyword argument to
+    the value the factory was given (scalars, or arrays of shape (B,) for a batch).
 
     `needs` names the extra inputs (from STEP_INPUTS) that `update` takes as keyword
     arguments, e.g. `update(g, state, theta=θ_t)`; the runner passes exactly those. It is

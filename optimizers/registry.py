@@ -312,11 +312,28 @@ def slider_values(name: str, **hyper: Any) -> dict[str, float]:
     return out
 
 
-def factory_kwargs(name: str, sliders: dict[str, float]) -> dict[str, Any]:
-    """Keyword arguments for the named optimizer from slider values (unused keys ignored)."""
+def with_sliders(name: str, hyper: Mapping[str, Any], sliders: Mapping[str, float]) -> dict[str, Any]:
+    """`hyper` (keyword arguments of the named optimizer) with slider values set on top: the
+    one translation between slider keys and factory keywords, used by the Explorer, the CLI
+    and sweeps. A slider key names its keyword (momentum, alpha, eps, ...) except β₁ and β₂,
+    which set one half of `betas` (the other half kept from `hyper`, else the default).
+    A key that is not one of the optimizer's sliders is a ValueError naming its sliders."""
     used = slider_params(name)
-    kwargs: dict[str, Any] = {k: sliders[k] for k in used if k in sliders and k not in ("beta1", "beta2")}
-    if "beta1" in used:
-        b1, b2 = defaults(name)["betas"]
-        kwargs["betas"] = (sliders.get("beta1", b1), sliders.get("beta2", b2))
+    kwargs = dict(hyper)
+    for key, value in sliders.items():
+        if key not in used:
+            raise ValueError(f"optimizer {name!r} has no slider {key!r}; its sliders: {', '.join(used) or 'none'}")
+        if key in ("beta1", "beta2"):
+            betas = list(kwargs.get("betas", defaults(name)["betas"]))
+            betas[0 if key == "beta1" else 1] = float(value)
+            kwargs["betas"] = tuple(betas)
+        else:
+            kwargs[key] = float(value)
     return kwargs
+
+
+def factory_kwargs(name: str, sliders: dict[str, float]) -> dict[str, Any]:
+    """Keyword arguments for the named optimizer from slider values (keys it has no slider for
+    are ignored: one set of sliders serves several optimizers)."""
+    used = slider_params(name)
+    return with_sliders(name, {}, {k: v for k, v in sliders.items() if k in used})

@@ -36,6 +36,7 @@ class Trajectory:
     sigma: Array  # (T, B, 2)
     diverged_at: NDArray[np.int_]  # (B,)
     labels: tuple[str, ...] = ()
+    optimizer: str = ""  # the registry name of the optimizer that ran ("" for one not registered)
 
     @property
     def steps(self) -> int:
@@ -58,6 +59,15 @@ class Trajectory:
     @property
     def diverged(self) -> NDArray[np.bool_]:
         return self.diverged_at >= 0
+
+    def one(self, b: int, label: str, *, copy: bool = False) -> "Trajectory":
+        """Run b as a Trajectory of its own (B = 1) labelled `label`; `copy` gives it its own
+        arrays (a view keeps the whole batch alive)."""
+        own = np.ascontiguousarray if copy else (lambda a: a)
+        sl = slice(b, b + 1)
+        return Trajectory(theta=own(self.theta[:, sl]), loss=own(self.loss[:, sl]), grad=own(self.grad[:, sl]),
+                          lr=own(self.lr[:, sl]), m=own(self.m[:, sl]), sigma=own(self.sigma[:, sl]),
+                          diverged_at=own(self.diverged_at[sl]), labels=(label,), optimizer=self.optimizer)
 
     def last(self) -> NDArray[np.int_]:
         """Index of each run's last finite row of theta, shape (B,)."""
@@ -187,6 +197,37 @@ def check_run_args(surface, steps, grad_noise, batch_size, seed) -> None:
         check_int("batch_size", batch_size, low=1, high=surface.n_data)
 
 
+def stepper(optimizer: Optimizer, surface) -> Callable:
+    """The one update, shared by `run` and `sweep`:
+
+        step(θ_t, g_t, state, η_t) → (θ_{t+1}, m_t, σ_t, state),   θ_{t+1} = θ_t − (η_t / σ_t) · m_t
+    """
+    update = optimizer.update
+    inputs = step_inputs(optimizer, surface) if optimizer.needs else None
+
+    def step(theta: Array, g: Array, state: Any, eta: Any) -> tuple[Array, Array, Array, Any]:
+        if inputs is None:
+            (m, sigma), state = update(g, state)
+        else:
+            (m, sigma), state = update(g, state, **inputs(theta, eta))
+        return theta - eta * m / sigma, m, sigma, state  # the lecture's rule: the only line that moves θ
+
+    return step
+
+
+def stop_left(theta: Array, stopped: NDArray[np.bool_], escape_radius: float) -> bool:
+    """The divergence policy, shared by `run` and `sweep`: runs whose θ left the escape radius
+    or is not finite (NaN and ±inf fail `<=`) are marked in `stopped` and set to NaN, so they
+    stay stopped along with their state. Called every CHECK_EVERY steps (one cheap test when
+    no run left); the exact step is found afterwards from the recorded rows. True when every
+    run has stopped."""
+    if np.abs(theta).max() <= escape_radius:
+        return False
+    stopped |= ~(np.abs(theta) <= escape_radius).all(axis=1)
+    theta[stopped] = np.nan
+    return bool(stopped.all())
+
+
 def run(
     surface,
     optimizer: Optimizer | str,
@@ -232,8 +273,6 @@ def run(
     if T * B > MAX_CELLS:  # before allocating anything of size T × B
         raise ValueError(f"steps × runs must be at most {MAX_CELLS:,}, got {T:,} × {B}")
     eta = learning_rates(lr, steps, B)
-    if callable(lr) and eta.shape[1] != B:
-        B = batch_size_of(B, eta.shape[1])
     theta = np.array(np.broadcast_to(theta, (B, 2)))
     noise = noise.reshape(-1, 1) if noise.ndim else float(noise)
     rng = np.random.default_rng(seed)
@@ -246,8 +285,7 @@ def run(
     shared = bool((eta == eta[:, :1]).all())
     etas = eta[:, 0].tolist() if shared else eta[..., None]
     noisy = bool(np.any(noise))
-    update = optimizer.update
-    inputs = step_inputs(optimizer, surface) if optimizer.needs else None
+    step = stepper(optimizer, surface)
     if batch_size is None:
         grad = surface.grad
     else:
@@ -263,21 +301,10 @@ def run(
             g = grad(theta)
             if noisy:
                 g = g + noise * rng.standard_normal(g.shape)
-            if inputs is None:
-                (m, sigma), state = update(g, state)
-            else:
-                (m, sigma), state = update(g, state, **inputs(theta, etas[t]))
-            theta = theta - etas[t] * m / sigma  # the lecture's rule: the only line that moves θ
+            theta, ms[t], sigmas[t], state = step(theta, g, state, etas[t])
             thetas[t + 1] = theta
-            ms[t] = m
-            sigmas[t] = sigma
-            # Stop runs that left (NaN and ±inf fail `<=` too). Every CHECK_EVERY steps is
-            # enough: the exact step is found from the recorded rows below.
-            if t % CHECK_EVERY == 0 and not np.abs(theta).max() <= escape_radius:
-                stopped |= ~(np.abs(theta) <= escape_radius).all(axis=1)
-                if stopped.all():
-                    break  # the rows never reached stay NaN
-                theta[stopped] = np.nan  # a stopped run stays NaN (and so does its state)
+            if t % CHECK_EVERY == CHECK_EVERY - 1 and stop_left(theta, stopped, escape_radius):
+                break  # the rows never reached stay NaN
             if progress is not None and t % PROGRESS_EVERY == PROGRESS_EVERY - 1:
                 progress(t + 1, T)
 
@@ -305,4 +332,5 @@ def run(
         sigma=sigmas,
         diverged_at=diverged_at,
         labels=tuple(labels),
+        optimizer=optimizer.name,
     )

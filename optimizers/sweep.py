@@ -9,9 +9,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizers.base import Array, as_numbers, check_number, column, step_inputs
+from optimizers.base import Array, as_numbers, check_number, column
 from optimizers.registry import make_optimizer
-from optimizers.run import ESCAPE_RADIUS, check_run_args, learning_rates, starting_points
+from optimizers.run import CHECK_EVERY, ESCAPE_RADIUS, check_run_args, learning_rates, starting_points, stepper, stop_left
 
 MAX_CONFIGS = 1_000_000
 # configurations × steps: a sweep makes ~1.5–3.5e7 updates per second (bench_sweep: 10,000 ×
@@ -19,7 +19,6 @@ MAX_CONFIGS = 1_000_000
 # 1e6 configurations × 1e6 steps would take 8 hours.
 MAX_UPDATES = 2_000_000_000
 PROGRESS_EVERY = 256  # steps between progress(done, total) calls
-CHECK_EVERY = 8  # steps between divergence checks; a diverged run stays non-finite or far out
 # Configurations per inner batch: (4096, 2) float64 arrays are 64 KB, so a step's temporaries
 # stay in cache and in malloc's heap; one batch of 10,000 runs ~1.4× slower per configuration.
 CHUNK = 4096
@@ -149,25 +148,17 @@ def sweep(
 def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_tol, report=None):
     """One batch of a sweep: (final loss, stopped) per configuration; fills `steps_to_tol`."""
     theta = np.array(theta)
-    grad, update = surface.grad, opt.update
-    inputs = step_inputs(opt, surface) if opt.needs else None
+    grad, step = surface.grad, stepper(opt, surface)
     done = np.zeros(len(theta), dtype=bool)
     with np.errstate(all="ignore"):  # divergence is data
         state = opt.init(theta)
         for t in range(steps):
-            if inputs is None:
-                (m, sigma), state = update(grad(theta), state)
-            else:
-                (m, sigma), state = update(grad(theta), state, **inputs(theta, eta))
-            theta = theta - eta * m / sigma  # the lecture's rule
+            theta, _, _, state = step(theta, grad(theta), state, eta)
             if tol is not None:
                 hit = (surface.f(theta) <= tol) & (steps_to_tol < 0)
                 steps_to_tol[hit] = t + 1
             if t % CHECK_EVERY == CHECK_EVERY - 1 or t == steps - 1:
-                if not np.abs(theta).max() <= escape_radius:  # one cheap test; NaN fails it too
-                    out = ~(np.abs(theta) <= escape_radius).all(axis=1)
-                    done |= out
-                    theta[out] = np.nan  # a stopped run stays stopped
+                stop_left(theta, done, escape_radius)
             if report is not None and (t % PROGRESS_EVERY == PROGRESS_EVERY - 1 or t == steps - 1):
                 report(t + 1)
         return surface.f(theta), done

@@ -579,14 +579,36 @@ def test_adagrad_sum_form_eta_over_sigma_never_increases_mean_form_can(surface_n
     mean = run(surface, "adagrad_mean", lr=lr, steps=400, start=starts)
     assert (np.diff(total.effective_lr, axis=0) <= 0).all()
     assert (np.diff(mean.effective_lr, axis=0) > 0).any()
-    # the mean form's η/σ is the sum form's times √(t+1) at the same gradients: compare at step 0
-    np.testing.assert_allclose(mean.effective_lr[0], total.effective_lr[0], rtol=1e-12)
+    # fed the same gradients, the mean form's σ is the sum form's over √(t+1) at every step
+    # (ε aside: both add it after the root)
+    g = total.grad[:-1]
+    sum_form, mean_form = make_optimizer("adagrad", eps=1e-300), make_optimizer("adagrad_mean", eps=1e-300)
+    s_state, m_state = sum_form.init(starts), mean_form.init(starts)
+    for t in range(len(g)):
+        (_, s_sigma), s_state = sum_form.update(g[t], s_state)
+        (_, m_sigma), m_state = mean_form.update(g[t], m_state)
+        np.testing.assert_allclose(m_sigma * math.sqrt(t + 1), s_sigma, rtol=1e-12)
 
 
-def test_gd_sigma_is_one_and_m_is_g(rosenbrock):
-    traj = run(rosenbrock, "gd", lr=1e-3, steps=10)
-    assert (traj.sigma == 1).all()
-    np.testing.assert_array_equal(traj.m, traj.grad[:-1])
+@pytest.mark.parametrize("angle", [0.0, 30.0])
+def test_gd_on_a_quadratic_is_the_matrix_power_of_one_minus_eta_h(angle):
+    """On f = ½ θᵀHθ, GD is θ_t = (I − ηH)^t θ_0, and heavy-ball momentum (torch's buffer
+    v = βv + g) is the linear recursion θ_{t+1} = θ_t − ηHθ_t + β(θ_t − θ_{t−1})."""
+    from surfaces import quadratic
+
+    surface = quadratic(1.0, 10.0, angle)
+    theta0 = np.array([1.5, -0.5])
+    H = surface.hess(theta0)
+    eta, T = 0.15, 40
+    traj = run(surface, "gd", lr=eta, steps=T, start=theta0)
+    expected = [np.linalg.matrix_power(np.eye(2) - eta * H, t) @ theta0 for t in range(T + 1)]
+    np.testing.assert_allclose(traj.theta[:, 0], expected, rtol=1e-10, atol=1e-14)
+    beta = 0.6
+    heavy = run(surface, make_optimizer("momentum", momentum=beta), lr=eta, steps=T, start=theta0)
+    ball = [theta0, theta0 - eta * H @ theta0]
+    for _ in range(T - 1):
+        ball.append(ball[-1] - eta * H @ ball[-1] + beta * (ball[-1] - ball[-2]))
+    np.testing.assert_allclose(heavy.theta[:, 0], ball, rtol=1e-10, atol=1e-14)
 
 
 def test_lion_first_steps_worked_by_hand(rosenbrock):
@@ -613,3 +635,32 @@ def test_rprop_eta_over_sigma_is_its_step_size_and_grows_while_the_sign_holds():
     traj = run(S["quadratic"], bowl, lr=0.01, steps=6, start=(-4.0, 2.0))
     np.testing.assert_allclose(traj.effective_lr[:, 0, 0], 0.01 * 1.2 ** np.arange(6), rtol=1e-12)
     np.testing.assert_allclose(np.abs(np.diff(traj.theta[:, 0, 0])), 0.01 * 1.2 ** np.arange(6), rtol=1e-12)
+
+
+# ---- one translation between slider keys and factory keywords --------------------------------
+
+
+def test_with_sliders_sets_one_half_of_betas_and_keeps_the_other():
+    from optimizers import with_sliders
+
+    assert with_sliders("adam", {"betas": (0.8, 0.95), "eps": 1e-6}, {"beta1": 0.5}) == {"betas": (0.5, 0.95), "eps": 1e-6}
+    assert with_sliders("adam", {}, {"beta2": 0.9}) == {"betas": (0.9, 0.9)}  # β₁ from the defaults
+    assert with_sliders("momentum", {"nesterov": True}, {"momentum": 0.5}) == {"nesterov": True, "momentum": 0.5}
+    with pytest.raises(ValueError, match=r"'gd' has no slider 'alpha'; its sliders: momentum"):
+        with_sliders("gd", {}, {"alpha": 0.5})
+
+
+def test_the_explorer_cli_and_sweeps_translate_alike():
+    """The product's own three paths from a slider key to a factory keyword agree."""
+    from lossviz import controls
+    from lossviz.cli import parse_run
+    from optimizers import defaults
+    from lossviz.scenes import RunSpec
+    from lossviz.sweeps import sweep_grid
+
+    explorer = controls.with_hyper(RunSpec("adam", 0.01, {"betas": (0.8, 0.95)}), "beta1", 0.5).hyper
+    cli = parse_run("adam:lr=0.01,betas=0.8/0.95,beta1=0.5", steps=10).hyper
+    grid = sweep_grid("adam", "beta1", [0.5])
+    assert explorer["betas"] == tuple(cli["betas"]) == (0.5, 0.95)
+    assert grid == {"betas": [(0.5, defaults("adam")["betas"][1])]}
+    assert sweep_grid("rmsprop", "alpha", [0.5, 0.9]) == {"alpha": [0.5, 0.9]}

@@ -322,3 +322,15 @@ def test_batch_size_on_analytic_surface_explains(rosenbrock):
 def test_not_an_optimizer_raises(rosenbrock):
     with pytest.raises(ValueError, match="optimizer"):
         run(rosenbrock, 42, lr=1e-3, steps=5)
+
+
+def test_a_trajectory_knows_its_optimizer_and_keeps_it_per_run(rosenbrock):
+    from optimizers import make_optimizer
+
+    assert run(rosenbrock, "adam", lr=1e-2, steps=3).optimizer == "adam"
+    batch = run(rosenbrock, make_optimizer("momentum", momentum=np.array([0.5, 0.9])), lr=1e-3, steps=3)
+    assert batch.optimizer == "momentum"  # the registry name, not the factory's ("gd")
+    one = batch.one(1, "β = 0.9")
+    assert (one.optimizer, one.labels, one.theta.shape) == ("momentum", ("β = 0.9",), (4, 1, 2))
+    np.testing.assert_array_equal(one.theta[:, 0], batch.theta[:, 1])
+    assert one.theta.base is not None and batch.one(1, "x", copy=True).theta.base is None

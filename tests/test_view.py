@@ -356,3 +356,15 @@ def test_colours_are_hex_bounded_and_one_lookup():
     assert len(set(list(colors.values())[:8])) == 8  # the palette first, no repeats
     assert style.optimizer_color("adam") == style.COLORS["adam"]
     assert style.optimizer_dashes("adam") != style.optimizer_dashes("gd") == "solid"
+
+
+def test_a_run_is_coloured_by_its_optimizer_not_by_its_label():
+    """Colours come from the optimizer a Trajectory ran, whatever the label says."""
+    surface = surfaces.SURFACES["rosenbrock"]
+    runs = {"adam, really GD": optimizers.run(surface, "gd", lr=1e-3, steps=5),
+            "my favourite": optimizers.run(surface, "adam", lr=1e-2, steps=5)}
+    fig, ax = plt.subplots()
+    paths = PathArtists(ax, runs)
+    plt.close(fig)
+    assert paths.lines["adam, really GD"].get_color() == style.optimizer_color("gd")
+    assert paths.lines["my favourite"].get_color() == style.optimizer_color("adam")
