@@ -15,7 +15,7 @@ defaults of the same inputs (a scene's steps, seed, frames, fps) sit beside thei
 
 from __future__ import annotations
 
-from optimizers.run import MAX_CELLS, MAX_STEPS
+from optimizers.run import MAX_CELLS, MAX_SEED, MAX_STEPS
 from optimizers.sweep import MAX_CONFIGS, MAX_UPDATES as MAX_SWEEP_UPDATES
 from surfaces.expression import MAX_DEPTH as MAX_FORMULA_DEPTH
 from surfaces.expression import MAX_EXPONENT as MAX_FORMULA_POWER
@@ -28,7 +28,7 @@ MAX_RUNS = 100  # runs in one scene or one SceneView (a legend of more is unread
 # runs × steps of a whole scene: each run is its own loop of ~10–25 µs a step, and a drawn
 # step costs ~0.5 kB, so 1,000,000 is ≤ ~25 s and < 1 GB (one 10⁶-step run, or 10 × 10⁵)
 MAX_SCENE_STEPS = 1_000_000
-SEED_RANGE = (0, 2**63 - 1)
+SEED_RANGE = (0, MAX_SEED)
 DEFAULT_STEPS = 200  # a scene's T when none is given
 DEFAULT_SEED = 0
 BATCH_SIZE_RANGE = (1, 10**9)  # and at most the surface's data size

@@ -12,6 +12,7 @@ from optimizers.base import Array, Optimizer, check_int, check_number, check_pos
 
 MAX_STEPS = 1_000_000
 MAX_CELLS = 20_000_000  # steps × runs: keeps a Trajectory under ~1.3 GB
+MAX_SEED = 2**63 - 1  # what numpy's generator takes
 ESCAPE_RADIUS = 1e6
 CHECK_EVERY = 8  # steps between checks that stop runs which left; the exact step is found after
 PROGRESS_EVERY = 1000  # steps between progress(done, total) calls
@@ -190,7 +191,7 @@ def check_run_args(surface, steps, grad_noise, batch_size, seed) -> None:
     check_number("grad_noise", grad_noise, low=0.0)
     if np.ndim(grad_noise) > 1:
         raise ValueError(f"grad_noise must be a float or a 1-D array (one per run), got shape {np.shape(grad_noise)}")
-    check_int("seed", seed, low=0, high=2**63 - 1)
+    check_int("seed", seed, low=0, high=MAX_SEED)
     if batch_size is not None:
         if not surface.n_data:
             raise ValueError(f"batch_size needs a data-defined surface (like 'regression'); {surface.name!r} has no data, so use batch_size=None")
