@@ -279,7 +279,7 @@ def scene_from_args(args):
         steps = data.get("steps", 200)
         data["runs"] = [parse_run(r, steps=steps, default_lr=args.lr) for r in args.run]
     elif args.lr is not None:  # a new peak η for the scene's runs (see LR_HELP)
-        from lossviz.scenes import with_peak_lr
+        from lossviz.lr_spec import with_peak_lr
 
         for run in data.get("runs", []):
             run["lr"] = with_peak_lr(run["lr"], args.lr)

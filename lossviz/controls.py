@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import optimizers
-from lossviz.scenes import ETA_KEYS, RunSpec, Scene, _peak, _scaled, check_lr_spec
+from lossviz.lr_spec import ETA_KEYS, check_lr_spec, peak_lr, scale_lr
+from lossviz.scenes import RunSpec, Scene
 
 LR_STEP = 0.05  # decades per η step (a key press on the η control)
 LR_LIMITS = (1e-8, 10.0)  # the η the control can reach (for the first run's peak η)
@@ -170,11 +171,6 @@ def with_menu(scene: Scene, name: str, params: Mapping[str, float]) -> Scene:
 # ------------------------------------------------------------------------------------------ η
 
 
-def peak_lr(spec: float | dict) -> float:
-    """The largest η of a run's lr spec."""
-    return _peak(check_lr_spec(spec))
-
-
 def factor(index: int) -> float:
     """The η factor at a position of the η control: 10^(index · LR_STEP), exactly 1 at 0."""
     return 1.0 if index == 0 else 10.0 ** (int(index) * LR_STEP)
@@ -188,21 +184,12 @@ def lr_range(scene: Scene) -> tuple[int, int]:
     return min(low, 0), max(high, 0)
 
 
-def scale_spec(spec: float | dict, f: float) -> float | dict:
-    """An lr spec with every η (schedule peak and η-valued keys) multiplied by `f`."""
-    if f == 1.0:
-        return spec
-    canonical = check_lr_spec(spec)
-    peak = _peak(canonical)
-    return check_lr_spec(_scaled(canonical, peak * f, f, peak))
-
-
 def scaled(scene: Scene, index: int) -> Scene:
     """The scene with every run's η scaled by `factor(index)`; index 0 returns it unchanged."""
     if index == 0:
         return scene
     f = factor(index)
-    return replace(scene, runs=[replace(r, lr=scale_spec(r.lr, f)) for r in scene.runs])
+    return replace(scene, runs=[replace(r, lr=scale_lr(r.lr, f)) for r in scene.runs])
 
 
 # ------------------------------------------------------------------------------------------ hyper

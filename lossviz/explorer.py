@@ -40,7 +40,8 @@ import surfaces
 from lossviz import controls as C
 from lossviz import limits
 from lossviz.canvas import SceneCanvas
-from lossviz.scenes import SCENES, RunSpec, Scene, get_scene, schedule_from_spec
+from lossviz.lr_spec import schedule_from_spec
+from lossviz.scenes import SCENES, RunSpec, Scene, get_scene
 from lossviz.session import Session
 
 __all__ = ["Explorer"]

@@ -35,6 +35,7 @@ import numpy as np
 
 import optimizers
 from lossviz import controls
+from lossviz.lr_spec import peak_lr, scale_lr
 from lossviz.scenes import Scene
 from lossviz.session import FIGSIZE, Session, lr_table, run_block
 
@@ -71,7 +72,7 @@ def compute(scene: Scene, indices: Sequence[int]) -> list[dict[str, optimizers.T
     for label, base_run in zip(scene.labels(), scene.runs):
         noise = scene.grad_noise if base_run.grad_noise is None else base_run.grad_noise
         batch = scene.batch_size if base_run.batch_size is None else base_run.batch_size
-        runs = [replace(base_run, lr=controls.scale_spec(base_run.lr, controls.factor(i))) for i in indices]
+        runs = [replace(base_run, lr=scale_lr(base_run.lr, controls.factor(i))) for i in indices]
         start = base_run.start if base_run.start is not None else scene.start
         start = np.asarray(surface.start if start is None else start, dtype=float)
         groups = [[j] for j in range(len(runs))] if noise or batch is not None else [list(range(len(runs)))]
@@ -273,12 +274,12 @@ def scene_data(scene: Scene, *, vary: Sequence[str] = ("lr",), decades: float = 
     size = len(kept) * len(names)
     for r, (run, spec) in enumerate(zip(meta["runs"], scene.runs)):
         run["offset"] = r * size
-        run["eta"] = controls.peak_lr(spec.lr)  # the scene's (peak) η of this run
+        run["eta"] = peak_lr(spec.lr)  # the scene's (peak) η of this run
     return {
         "image": image, "layout": layout, "bands": {str(b): v for b, v in bands.items()}, "band_of": [band_of(i) for i in indices],
         "meta": meta, "scene": scene.to_dict(), "title": scene.title,
         "grid": {"indices": indices, "factors": [controls.factor(i) for i in indices], "base": base,
-                 "ref": controls.peak_lr(scene.runs[0].lr), "step": step, "decades": decades, "runs": len(scene.runs),
+                 "ref": peak_lr(scene.runs[0].lr), "step": step, "decades": decades, "runs": len(scene.runs),
                  "starts": [list(meta["start"])] + [list(p) for p in points[1:]]},
         "qcolumns": stored, "qpanels": qpanels, "same": {str(j): c for j, c in same.items()}, "cells": cells, "streams": streams,
     }

@@ -27,7 +27,8 @@ import numpy as np
 import optimizers
 import surfaces
 from lossviz import controls
-from lossviz.scenes import Scene, schedule_from_spec
+from lossviz.lr_spec import peak_lr, scale_lr, schedule_from_spec
+from lossviz.scenes import Scene
 
 BASE_COLUMNS = ("x", "y", "loss")  # every run's block starts with θ and f; the panels' curves follow
 MAX_ROWS = 20_000  # rows sent per run: longer runs are sent every `stride`-th step
@@ -184,7 +185,7 @@ class Session:
                 indices = list(range(index, min(index + width, high) + 1))
             else:
                 indices = list(range(max(index - width, low), index + 1))[::-1]
-            runs = [replace(base_run, lr=controls.scale_spec(base_run.lr, controls.factor(i))) for i in indices]
+            runs = [replace(base_run, lr=scale_lr(base_run.lr, controls.factor(i))) for i in indices]
             table = np.stack([lr_table(r.lr, int(scene.steps)) for r in runs], axis=1)
             start = run.start if run.start is not None else scene.start
             start = np.tile(np.asarray(surface.start if start is None else start, dtype=float), (len(runs), 1))
@@ -265,7 +266,7 @@ class Session:
     def lr_meta(self) -> dict:
         """What the η control shows: its position and range, and the η of the first run."""
         low, high = self.lr_range
-        ref = controls.peak_lr(self.base.runs[0].lr)
+        ref = peak_lr(self.base.runs[0].lr)
         return {"index": self.lr_index, "min": low, "max": high, "step": controls.LR_STEP, "ref": ref,
                 "factor": self.factor, "runs": len(self.scene.runs), "theory": self.theory()}
 

@@ -16,7 +16,6 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.text import Text
 
 from lossviz import style
 from lossviz.draw import PANEL_DRAWERS, PANELS, CurveArtists, PathArtists, draw_paths, draw_surface, runs_of, surface_key

@@ -10,7 +10,8 @@ import pytest
 
 import optimizers
 from lossviz import controls as C
-from lossviz.scenes import SCENES, RunSpec, Scene, schedule_from_spec
+from lossviz.lr_spec import peak_lr, schedule_from_spec
+from lossviz.scenes import SCENES, RunSpec, Scene
 
 
 def etas(spec, steps=300):
@@ -39,7 +40,7 @@ def test_scaling_keeps_ratios_between_runs_and_the_shape_of_schedules(name, inde
     f = C.factor(index)
     for old, new in zip(scene.runs, out.runs):
         np.testing.assert_allclose(etas(new.lr), f * etas(old.lr), rtol=1e-12)
-        assert C.peak_lr(new.lr) == pytest.approx(f * C.peak_lr(old.lr), rel=1e-12)
+        assert peak_lr(new.lr) == pytest.approx(f * peak_lr(old.lr), rel=1e-12)
         assert (new.optimizer, new.hyper, new.label) == (old.optimizer, old.hyper, old.label)
     assert out.title == scene.title and out.steps == scene.steps
 
@@ -48,7 +49,7 @@ def test_scaling_keeps_ratios_between_runs_and_the_shape_of_schedules(name, inde
 def test_the_eta_range_keeps_the_first_runs_eta_inside_the_limits(name):
     scene = SCENES[name]
     low, high = C.lr_range(scene)
-    ref = C.peak_lr(scene.runs[0].lr)
+    ref = peak_lr(scene.runs[0].lr)
     assert low <= 0 <= high
     lo_eta, hi_eta = ref * C.factor(low), ref * C.factor(high)
     assert C.LR_LIMITS[0] * (1 - 1e-9) <= lo_eta < C.LR_LIMITS[0] * 10**C.LR_STEP
@@ -89,7 +90,7 @@ def test_with_menu_gives_every_run_the_schedule_at_its_own_peak():
     out = C.with_menu(scene, "cosine_annealing", {"total_steps": 200, "lr_min": 0.0})
     for old, new in zip(scene.runs, out.runs):
         assert new.lr["name"] == "cosine_annealing" and new.lr["total_steps"] == 200
-        assert new.lr["lr_max"] == C.peak_lr(old.lr)
+        assert new.lr["lr_max"] == peak_lr(old.lr)
     assert C.scene_menu(out).name == "cosine_annealing"
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 import optimizers
 from lossviz import controls as C
 from lossviz.explorer import Explorer
+from lossviz.lr_spec import peak_lr
 from lossviz.scenes import SCENES, RunSpec, Scene
 
 
@@ -87,7 +88,7 @@ def test_an_eta_message_scales_every_run_and_answers_with_its_number(ex):
     front(ex, {"type": "lr", "index": 6, "seq": 17})
     ok(ex)
     f = C.factor(6)
-    assert [C.peak_lr(r.lr) for r in ex.scene.runs] == pytest.approx([1e-3 * f, 1e-3 * f])
+    assert [peak_lr(r.lr) for r in ex.scene.runs] == pytest.approx([1e-3 * f, 1e-3 * f])
     assert ex.canvas.meta["lr"]["seq"] == 17 and ex.canvas.meta["lr"]["index"] == 6
     ref = C.scaled(ex.session.base, 6).run()
     for label, rows in sent(ex).items():
@@ -111,7 +112,7 @@ def test_per_run_eta_and_schedules_keep_their_ratios_and_shapes():
     ok(ex)
     f = C.factor(-4)
     for old, new in zip(base.runs, ex.scene.runs):
-        assert C.peak_lr(new.lr) == pytest.approx(f * C.peak_lr(old.lr))
+        assert peak_lr(new.lr) == pytest.approx(f * peak_lr(old.lr))
         assert (new.lr["name"] if isinstance(new.lr, dict) else "constant") == (old.lr["name"] if isinstance(old.lr, dict) else "constant")
     assert ex.scene.title == base.title and "η ×0.631" in ex.status
 
@@ -179,7 +180,7 @@ def test_optimizer_checkboxes_add_and_remove_runs(ex):
 
 def test_the_schedule_menu_and_its_parameters_reach_every_run():
     ex = Explorer(surface="rosenbrock", optimizers=["momentum", "rmsprop", "adam"], steps=500, lr=2e-3)
-    peaks = [C.peak_lr(r.lr) for r in ex.scene.runs]
+    peaks = [peak_lr(r.lr) for r in ex.scene.runs]
     ex.controls["schedule"].value = "cosine_annealing"
     ok(ex)
     assert [r.lr["name"] for r in ex.scene.runs] == ["cosine_annealing"] * 3

@@ -23,7 +23,8 @@ from surfaces.base import Surface, pack, pack_hessian, xy  # noqa: E402
 
 from lossviz import style, sweeps  # noqa: E402
 from lossviz.cli import main, parse_run  # noqa: E402
-from lossviz.scenes import RunSpec, Scene, with_peak_lr  # noqa: E402
+from lossviz.lr_spec import with_peak_lr  # noqa: E402
+from lossviz.scenes import RunSpec, Scene  # noqa: E402
 from helpers import tool  # noqa: E402
 
 

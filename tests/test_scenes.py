@@ -12,7 +12,8 @@ import pytest  # noqa: E402
 
 import lossviz  # noqa: E402,F401  (registers the named lecture scenes)
 from lossviz.cli import main  # noqa: E402
-from lossviz.scenes import SCENES, RunSpec, Scene, schedule_from_spec, with_peak_lr  # noqa: E402
+from lossviz.lr_spec import schedule_from_spec, with_peak_lr  # noqa: E402
+from lossviz.scenes import SCENES, RunSpec, Scene  # noqa: E402
 
 JOIN = {"name": "join", "schedules": [{"name": "linear_warmup", "lr": 0.1, "warmup_steps": 5}, 0.01], "boundaries": [5]}
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from lossviz import SCENES, controls, lecture
+from lossviz.lr_spec import peak_lr
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +112,7 @@ def test_page_offline_play_and_eta(browser, built, artifacts):
         page.wait_for_function("window.lossviz.index === 6")
         status = page.locator(".lv-status").inner_text()
         adam = next(label for label, run in zip(scene.labels(), scene.runs) if run.optimizer == "adam")
-        eta = controls.peak_lr(next(r for r in scene.runs if r.optimizer == "adam").lr) * controls.factor(6)
+        eta = peak_lr(next(r for r in scene.runs if r.optimizer == "adam").lr) * controls.factor(6)
         assert "every η ×2" in status and f"{adam} → η {eta:.3g}" in status, status  # labels name the η they have
         assert np.sum(np.abs(_pixels(page) - first).sum(axis=2) > 48) > 500, "the canvas did not change with η"
         meta = page.evaluate("window.lossviz.meta")
