@@ -171,12 +171,11 @@ export function formatCell(v) {
   return text.replace(/-/g, "−");
 }
 
-// the step table's columns: what a row holds for each run (θ, g, m, σ per parameter, η_t,
-// η_t/σ per parameter, f) — the names of the meta.inspect columns, and x, y, loss
-export const TABLE_COLUMNS = [
-  ["θ₁", "x"], ["θ₂", "y"], ["g₁", "g/0"], ["g₂", "g/1"], ["m₁", "m/0"], ["m₂", "m/1"], ["σ₁", "sigma/0"], ["σ₂", "sigma/1"],
-  ["η_t", "lr_t"], ["η_t/σ₁", "lr_over_sigma/0"], ["η_t/σ₂", "lr_over_sigma/1"], ["f", "loss"],
-];
+// The step table's rows, as `Trajectory.table` and `lossviz table` have them: per run one row
+// per parameter (θ₁, θ₂) of the update at step k — θ, g, m, σ, η_t/σ and Δθ = −(η_t/σ)·m —
+// with η_t and f once per run. The names are those of the meta.inspect columns.
+export const TABLE_HEADINGS = ["θ", "g", "m", "σ", "η_t/σ", "Δθ"];
+const PER_PARAMETER = [["x", "g/0", "m/0", "sigma/0", "lr_over_sigma/0"], ["y", "g/1", "m/1", "sigma/1", "lr_over_sigma/1"]];
 
 // The step table at step k: the row of data that holds k (its step: k itself unless a long run
 // is sent every stride-th step), per run its numbers and their text. null until the kernel has
@@ -186,14 +185,18 @@ export function tableAt(meta, data, k) {
   if (!c || !data) return null;
   const row = rowOfStep(meta, k), step = stepOfRow(meta, row);
   const index = { x: COLUMN.x, y: COLUMN.y, loss: COLUMN.loss, ...c };
+  const at = (run, name) => value(meta, data, run, row, index[name]);
   const runs = meta.runs.map((run) => {
-    const values = TABLE_COLUMNS.map(([, name]) => value(meta, data, run, row, index[name]));
+    const parameters = PER_PARAMETER.map((names, i) => {
+      const values = names.map((name) => at(run, name));
+      values.push(-values[4] * values[2]); // Δθ = −(η_t/σ)·m: the runner's one line
+      return { name: i ? "θ₂" : "θ₁", values, text: values.map(formatCell) };
+    });
     const diverged = isDiverged(run, step), escaped = !diverged && hasEscaped(run, step);
-    const text = values.map(formatCell);
-    if (diverged) text[text.length - 1] = "diverged";
-    const at = run.exit === undefined ? run.diverged_at : run.exit_at;
-    const note = diverged ? `diverged at step ${at}` : escaped ? `left the window at step ${run.exit_at}` : "";
-    return { label: run.label, color: run.color, values, text, diverged, note };
+    const lr = at(run, "lr_t"), f = at(run, "loss");
+    const when = run.exit === undefined ? run.diverged_at : run.exit_at;
+    const note = diverged ? `diverged at step ${when}` : escaped ? `left the window at step ${run.exit_at}` : "";
+    return { label: run.label, color: run.color, parameters, lr, f, lrText: formatCell(lr), fText: diverged ? "diverged" : formatCell(f), diverged, note };
   });
   return { step, steps: meta.steps, stride: meta.stride, end: step >= meta.steps, runs };
 }

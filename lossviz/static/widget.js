@@ -6,7 +6,7 @@
 // the size the figure is shown at, fps, and the step where playback stopped.
 import {
   axesTransform, decode, drawScene, el, escapeHtml, formatNumber, frameOfStep, inside, playFrame, statusAt, SUMMARY_HEADINGS,
-  summaryRows, TABLE_COLUMNS, tableAt,
+  summaryRows, TABLE_HEADINGS, tableAt,
 } from "./renderer.js";
 
 function render({ model, el: root }) {
@@ -125,12 +125,14 @@ function render({ model, el: root }) {
     const t = meta && data ? tableAt(meta, data, k) : null;
     if (!t) { steps.innerHTML = `<caption>computing the step table …</caption>`; summary.innerHTML = ""; summaryOf = null; return; }
     const where = t.end ? " (the end: no update left)" : t.stride > 1 ? ` (rows every ${t.stride} steps)` : "";
-    const head = TABLE_COLUMNS.map(([h]) => `<th>${escapeHtml(h)}</th>`).join("");
-    const rows = t.runs.map((r) =>
-      `<tr class="${r.diverged ? "lv-diverged" : ""}" title="${escapeHtml(r.note)}"><td class="lv-run-cell">${swatch(r.color)}${escapeHtml(r.label)}</td>` +
-      r.text.map((v) => `<td>${escapeHtml(v)}</td>`).join("") + "</tr>");
+    const head = `<th>run</th><th></th>${TABLE_HEADINGS.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}<th>η_t</th><th>f</th>`;
+    const rows = t.runs.map((r) => r.parameters.map((p, i) =>
+      `<tr class="${r.diverged ? "lv-diverged" : ""}${i ? "" : " lv-first"}" title="${escapeHtml(r.note)}">` +
+      (i ? "" : `<td class="lv-run-cell" rowspan="2">${swatch(r.color)}${escapeHtml(r.label)}</td>`) +
+      `<td class="lv-param">${p.name}</td>${p.text.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}` +
+      (i ? "" : `<td rowspan="2">${escapeHtml(r.lrText)}</td><td rowspan="2">${escapeHtml(r.fText)}</td>`) + "</tr>").join(""));
     steps.dataset.step = String(t.step);
-    steps.innerHTML = `<caption>step ${t.step} / ${t.steps}${where} · θ ← θ − (η_t/σ)·m</caption><thead><tr><th>run</th>${head}</tr></thead><tbody>${rows.join("")}</tbody>`;
+    steps.innerHTML = `<caption>step ${t.step} / ${t.steps}${where} · θ ← θ − (η_t/σ)·m</caption><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody>`;
     if (summaryOf === meta) return; // the summary changes with the data, not with the step
     summaryOf = meta;
     const s = summaryRows(meta);
