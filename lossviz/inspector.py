@@ -35,7 +35,7 @@ def number(value: float | None, digits: int = 4) -> str:
     """A number with `digits` significant digits ('—' for NaN or missing)."""
     if value is None or not math.isfinite(value):
         return DASH if value is None or math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return f"{value:.{digits}g}"
+    return f"{value:.{digits}g}" if value else "0"  # −0.0 (g of a coordinate at 0) reads as 0
 
 
 def step_text(step: int | None) -> str:

@@ -130,3 +130,9 @@ def test_scene_summary_runs_the_scene():
     assert row["tol_step"] == 5 and row["final_loss"] == pytest.approx(0.25**20, rel=1e-12)
     with pytest.raises(ValueError, match="tol"):
         scene.summary(tol=-1)
+
+
+def test_numbers_read_as_the_table_prints_them():
+    from lossviz.inspector import number
+
+    assert [number(v) for v in (0.25, -1234.5678, 2.5e-7, -0.0, float("nan"), None)] == ["0.25", "-1235", "2.5e-07", "0", "—", "—"]
