@@ -136,3 +136,27 @@ def test_numbers_read_as_the_table_prints_them():
     from lossviz.inspector import number
 
     assert [number(v) for v in (0.25, -1234.5678, 2.5e-7, -0.0, float("nan"), None)] == ["0.25", "-1235", "2.5e-07", "0", "—", "—"]
+
+
+def test_scene_csv_is_all_or_nothing(bowl_runs, tmp_path, monkeypatch):
+    from lossviz.inspector import write_csv
+
+    _, runs = bowl_runs
+    write_csv(runs, tmp_path / "ok.csv")
+    with open(tmp_path / "ok.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4 * 21 + 2 * 30  # both runs to step 20, then 'blows up' alone to step 50
+    assert [r["run"] for r in rows[:4]] == ["settles", "settles", "blows up", "blows up"]
+    calls = []
+
+    def failing(self, k):
+        calls.append(k)
+        if k == 7:
+            raise RuntimeError("disk full")
+        return original(self, k)
+
+    original = optimizers.Trajectory.table
+    monkeypatch.setattr(optimizers.Trajectory, "table", failing)
+    with pytest.raises(RuntimeError):
+        write_csv(runs, tmp_path / "broken.csv")
+    assert 7 in calls and sorted(p.name for p in tmp_path.iterdir()) == ["ok.csv"]  # nothing half-written
