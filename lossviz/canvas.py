@@ -3,7 +3,8 @@
 
 The kernel sets `background` + `geometry` (a PNG of what is static and where each axes lies in
 it) and `meta` + `data` (the runs as float32 rows); the browser sends small messages back
-(`{"type": "lr" | "start" | "size" | "fps", ...}`), handed to the `on_message` callback.
+(`{"type": "lr" | "start" | "size" | "fps", ...}`), handed to the `on_message` callback, and
+opens or closes the step table (`inspect`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class SceneCanvas(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)  # where playback stopped (the browser tells)
     message = traitlets.Unicode("").tag(sync=True)  # HTML, escaped by the kernel
     busy = traitlets.Bool(False).tag(sync=True)
+    inspect = traitlets.Bool(False).tag(sync=True)  # the step table is open (the browser tells; the kernel then sends its columns)
 
     def __init__(self, on_message: Callable[[dict], None] | None = None, **kw):
         super().__init__(**kw)

@@ -7,6 +7,7 @@
     lossviz png --scene rosenbrock_race --step 50 -o still.png
     lossviz mp4 --scene rosenbrock_race -o out.mp4     (needs ffmpeg)
     lossviz html --scene p06_adam -o p06_adam.html     (one offline page: η control, Play)
+    lossviz table --scene p06_adam --step 3 --summary  (every number of update 3; per run: final, best, within tol)
     lossviz html --lecture -o site/                    (the whole lecture as offline pages)
     lossviz sweep --surface rosenbrock --optimizers gd,adam --lr 1e-4:1:40 --steps 300 -o sweep.png
     lossviz sweep --surface bowl --optimizers momentum --lr 1e-5:1e-1:30 \\
@@ -364,6 +365,7 @@ def cmd_export(args) -> int:
     from lossviz import export
 
     scene = scene_from_args(args)
+    tol = _summary_tol(args) if args.command == "gif" else None
     figsize = parse_point(args.figsize, "--figsize") if args.figsize else None
     panels = _panels(args.panels)
     dpi = {} if args.dpi is None else {"dpi": args.dpi}  # default: lossviz.style (stills 120, GIF frames 96)
@@ -377,6 +379,8 @@ def cmd_export(args) -> int:
             path = save(scene, args.output, fps=scene.fps, frames=scene.frames, figsize=figsize, panels=panels,
                         progress=progress, run_progress=running, **dpi)
     print(f"wrote {path} ({_size(path)})")
+    if tol is not None:
+        print(scene.summary(tol).text())
     return 0
 
 
@@ -400,6 +404,56 @@ def progress_bar(what: str, unit: str) -> Iterator[Any]:
 
 
 PROGRESS_DELAY = 2.0  # seconds
+TOL_HELP = ("with --summary: 'within tol' is the first step with f(θ_t) − f* ≤ TOL, f* the surface's lowest listed "
+            "minimum; a finite number > 0 (default 1e-3)")
+
+
+def _summary_tol(args) -> float | None:
+    """The summary's tol (None: no summary), checked before any work starts."""
+    if args.tol is not None and not args.summary:
+        raise UsageError("--tol needs --summary (it is the summary's tolerance)")
+    if not args.summary:
+        return None
+    if args.tol is None:
+        from lossviz.inspector import DEFAULT_TOL
+
+        return DEFAULT_TOL
+    if not 0 < args.tol < float("inf"):
+        raise UsageError(f"--tol must be a finite number > 0 (the gap f − f* counted as arrived), got {args.tol:g}")
+    return args.tol
+
+
+def cmd_table(args) -> int:
+    """The step inspector: every number of update k of every run, a summary, all steps as CSV."""
+    from lossviz import inspector
+    from lossviz.files import check_output
+
+    scene = scene_from_args(args)
+    tol = _summary_tol(args)
+    if args.step is not None and not 0 <= args.step <= scene.steps:
+        raise UsageError(f"--step must be in 0..{scene.steps} (the scene's steps; {scene.steps} is the end, with no update left), got {args.step}")
+    target = None
+    if args.csv is not None:
+        try:
+            target = check_output(args.csv, (".csv",))
+        except ValueError as error:
+            raise UsageError(f"--csv: {error}") from None
+    surface = scene.make_surface()
+    with progress_bar("running", "step") as running:
+        trajectories = scene.run(surface, progress=running)
+    out = []
+    if args.step is not None or (tol is None and target is None):
+        out.append(inspector.step_table_text(trajectories, 0 if args.step is None else args.step))
+    if tol is not None:
+        out.append(inspector.summarize(surface, trajectories, tol).text())
+    if out:
+        print("\n\n".join(out))
+    if target is not None:
+        inspector.write_csv(trajectories, target)
+        print(f"wrote {target} ({_size(target)})")
+    return 0
+
+
 def cmd_html(args) -> int:
     """One offline page of a scene, or (--lecture) the lecture's site."""
     if args.lecture:
@@ -551,6 +605,29 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--frames", type=_positive_int, help=f"most frames, {_range(limits.FRAMES_RANGE)} (default {limits.DEFAULT_FRAMES}; long runs get log-spaced frames); "
                                                                        f"pixels × frames at most {limits.MAX_PIXEL_FRAMES:.0e}".replace("e+0", "e"))
             p.add_argument("--fps", type=_positive_int, help=f"frames per second, {_range(limits.FPS_RANGE)} (default {limits.DEFAULT_FPS})")
+            if name == "gif":
+                p.add_argument("--summary", action="store_true", help="after writing the GIF, print per run: final and best loss, "
+                               "the first step within --tol of the lowest minimum, where it diverged or left the window")
+                p.add_argument("--tol", type=_float, help=TOL_HELP)
+
+    p = sub.add_parser("table", help="the step inspector: every number of update k of every run (θ, g, m, σ, η_t, η_t/σ, Δθ, f), "
+                       "a summary per run, all steps as CSV", formatter_class=argparse.RawDescriptionHelpFormatter, epilog="run spec:\n" + RUN_HELP)
+    p.add_argument("--scene", help="a scene file (.toml/.json) or a named scene (see `lossviz list`); the options below override it")
+    p.add_argument("--surface", help="surface name (see `lossviz list`), or expression for a formula you type; default rosenbrock")
+    p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100, or text=FORMULA for expression")
+    p.add_argument("--run", action="append", metavar="NAME:K=V,...", help="a run, repeatable (see 'run spec' below)")
+    p.add_argument("--lr", type=_float, help=LR_HELP)
+    p.add_argument("--steps", type=_positive_int, help=f"number of updates T (default {limits.DEFAULT_STEPS})")
+    p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
+    p.add_argument("--seed", type=_positive_int, help="random seed (noise, mini-batches)")
+    p.add_argument("--step", type=_positive_int, help="print the table of update k, 0..steps (default 0, the first update; "
+                   "printed unless only --summary or --csv is asked for)")
+    p.add_argument("--summary", action="store_true", help="print per run: final and best loss (and its step), the first step within "
+                   "--tol of the lowest minimum, the step it diverged at or left the window at")
+    p.add_argument("--tol", type=_float, help=TOL_HELP)
+    p.add_argument("--csv", metavar="PATH", help="write every step of every run to PATH (.csv; columns step, run, parameter, theta, g, "
+                   "m, sigma, lr, lr_over_sigma, delta_theta, f), atomically")
+    p.set_defaults(noise=None, batch_size=None, title=None, frames=None, fps=None)
 
     p = sub.add_parser("html", help="a scene as one offline HTML page (η control, Play), or --lecture: the lecture's site")
     p.add_argument("-o", "--output", required=True, help="output file (.html); with --lecture a folder (made if missing)")
@@ -576,7 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # options whose value may start with '-' (--start -1.5,2): argparse would take it for an option
-VALUE_OPTIONS = ("--start", "--figsize", "--values", "--lr", "--noise", "--title", "--surface-param", "--run", "--step")
+VALUE_OPTIONS = ("--start", "--figsize", "--values", "--lr", "--noise", "--title", "--surface-param", "--run", "--step", "--tol")
 
 
 def join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -678,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else argv))
             except SystemExit as stop:  # --help (0) or a usage error (2, already printed)
                 return int(stop.code or 0) if not isinstance(stop.code, str) else 2
-            commands = {"list": cmd_list, "gif": cmd_export, "mp4": cmd_export, "png": cmd_export, "html": cmd_html, "sweep": cmd_sweep}
+            commands = {"list": cmd_list, "gif": cmd_export, "mp4": cmd_export, "png": cmd_export, "html": cmd_html, "sweep": cmd_sweep, "table": cmd_table}
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("default")
                 status = commands[args.command](args)

@@ -141,6 +141,7 @@ class Explorer:
         self.widget = self._layout()
         self._k = self._steps = int(self.session.scene.steps)
         self.canvas.observe(self._on_step, names="step")
+        self.canvas.observe(self._guard(self._on_inspect), names="inspect")
         self._push(static=True)
 
     def _build_controls(self) -> None:
@@ -291,6 +292,11 @@ class Explorer:
         """The status line at step `k`, as plain text (and the last message)."""
         text = self.session.status(self._k)
         return text + ("\n" + html.unescape(_strip_tags(self._message)) if self._message else "")
+
+    def summary(self, tol: float | None = None):
+        """Per run of what is shown: final loss, best loss @ step, first step within tol of the
+        lowest minimum, diverged / left the window at (`lossviz.inspector.Summary`)."""
+        return self.session.summary(tol)
 
     def show(self, k: int) -> None:
         """Move the view to step k (clamped to 0 … steps)."""
@@ -456,6 +462,13 @@ class Explorer:
         elif kind == "fps":
             fps = int(content["fps"])
             self._edit(lambda s: replace(s, fps=fps))
+
+    def _on_inspect(self, change) -> None:
+        """The step table opened or closed: its columns are sent only while it is open (so the
+        η control's messages stay as small as they were)."""
+        if bool(change["new"]) != self.session.inspect:
+            self.session.inspect = bool(change["new"])
+            self._push()
 
     def _on_step(self, change) -> None:
         if not self._hold:

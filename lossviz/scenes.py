@@ -236,6 +236,16 @@ class Scene:
                 _RUN_CACHE.popitem(last=False)
         return {label: out[label] for label in self.labels()}
 
+    def summary(self, tol: float | None = None, surface: surfaces.Surface | None = None):
+        """Per run: final loss, best loss and its step, the first step with f − f* ≤ tol (f*:
+        the surface's lowest minimum; default tol `lossviz.inspector.DEFAULT_TOL`), and the
+        step it diverged at or left the window at — a `lossviz.inspector.Summary` (rows, with
+        .text() and .html())."""
+        from lossviz.inspector import DEFAULT_TOL, summarize
+
+        surface = surface or self.make_surface()
+        return summarize(surface, self.run(surface), DEFAULT_TOL if tol is None else tol)
+
     def colors(self) -> dict[str, str]:
         """Label → '#rrggbb', keyed by each run's optimizer (`lossviz.style.run_colors`): a
         run's own `color`, else its optimizer's fixed colour (the next free one when two runs

@@ -4,6 +4,7 @@ the arrays the browser draws from.
     session = Session(SCENES["p06_adam"])
     session.set_lr_index(4)          # every run's η × 10^(4·0.05); index 0 is the scene itself
     meta, data = session.payload()   # what the front end draws (float32 rows per run)
+    session.inspect = True           # the step table is open: the rows also carry g, m, σ, η_t, η_t/σ
     png, layout = session.static(1400)
 
 Work per change is one computation and one packing, never a matplotlib draw — except when
@@ -31,6 +32,9 @@ from lossviz.lr_spec import peak_lr, scale_lr, schedule_from_spec
 from lossviz.scenes import Scene
 
 BASE_COLUMNS = ("x", "y", "loss")  # every run's block starts with θ and f; the panels' curves follow
+# the step table's numbers of update k (after the panels' curves, only while the table is open):
+# g_k, m_k, σ_k and η_k/σ_k per parameter and η_k — NaN at step T, where no update is left
+INSPECT_COLUMNS = ("g/0", "g/1", "m/0", "m/1", "sigma/0", "sigma/1", "lr_over_sigma/0", "lr_over_sigma/1", "lr_t")
 MAX_ROWS = 20_000  # rows sent per run: longer runs are sent every `stride`-th step
 WINDOW = 40  # η positions computed together (in the direction the control moves)
 WINDOW_CELLS = 400_000  # steps × η values per batched run (beyond it: one η at a time)
@@ -66,11 +70,12 @@ def series(traj: optimizers.Trajectory, panel: str) -> list[np.ndarray]:
     return _series(panel, Run("", traj, 0))
 
 
-def run_block(traj: optimizers.Trajectory, steps: np.ndarray, panels: list[dict], ncol: int) -> np.ndarray:
+def run_block(traj: optimizers.Trajectory, steps: np.ndarray, panels: list[dict], ncol: int, inspect: int | None = None) -> np.ndarray:
     """A run's rows at `steps` as float32: θ₁, θ₂, f, then each panel's curves in the columns
     `Session.columns()` gives them; NaN where nothing is defined (a curve of the steps taken,
-    η/σ or η_t, has no value at step T). What the front end draws from, in the notebook and
-    in a standalone page alike."""
+    η/σ or η_t, has no value at step T). With `inspect` (the first column of INSPECT_COLUMNS)
+    also the step table's g, m, σ, η/σ per parameter and η_t. What the front end draws from,
+    in the notebook and in a standalone page alike."""
     block = np.full((len(steps), ncol), np.nan, dtype=np.float32)
     block[:, 0:2] = traj.theta[steps, 0, :]
     block[:, 2] = traj.loss[steps, 0]
@@ -78,6 +83,15 @@ def run_block(traj: optimizers.Trajectory, steps: np.ndarray, panels: list[dict]
         for curve, values in zip(panel["curves"], series(traj, panel["name"])):
             have = steps < len(values)
             block[have, curve["column"]] = values[steps[have]]
+    if inspect is not None:
+        c = inspect
+        block[:, c:c + 2] = traj.grad[steps, 0, :]
+        taken = steps[steps < traj.steps]  # m, σ, η of update k exist for k < T
+        rows = np.flatnonzero(steps < traj.steps)
+        block[rows, c + 2:c + 4] = traj.m[taken, 0, :]
+        block[rows, c + 4:c + 6] = traj.sigma[taken, 0, :]
+        block[rows, c + 6:c + 8] = traj.effective_lr[taken, 0, :]
+        block[rows, c + 8] = traj.lr[taken, 0]
     return block
 
 
@@ -94,6 +108,7 @@ class Session:
         self._limits: dict | None = None  # the data limits the current static image shows
         self._static_dirty = True
         self.version = 0
+        self.inspect = False  # the step table is open: payload() adds INSPECT_COLUMNS and the summary
         self.load(scene)
 
     # ------------------------------------------------------------------ state
@@ -217,8 +232,9 @@ class Session:
         return stride, T // stride + 1 + (1 if T % stride else 0)
 
     def columns(self) -> tuple[list[str], list[dict]]:
-        """The columns of every run's block (θ₁, θ₂, f, then each panel's curves) and, per
-        panel, which columns it draws (dashed: the θ₂ curve of a per-parameter panel)."""
+        """The columns of every run's block (θ₁, θ₂, f, then each panel's curves, then — with
+        the step table open — INSPECT_COLUMNS) and, per panel, which columns it draws (dashed:
+        the θ₂ curve of a per-parameter panel)."""
         from lossviz.draw import TWO_SERIES
 
         names, panels = list(BASE_COLUMNS), []
@@ -228,6 +244,8 @@ class Session:
                 curves.append({"column": len(names), "dashed": j == 1})
                 names.append(f"{p}/{j}")
             panels.append({"name": p, "curves": curves})
+        if self.inspect:
+            names.extend(INSPECT_COLUMNS)
         return names, panels
 
     def payload(self) -> tuple[dict, bytes]:
@@ -242,10 +260,11 @@ class Session:
         from lossviz.draw import run_exits
 
         names, panels = self.columns()
+        inspect = names.index(INSPECT_COLUMNS[0]) if self.inspect else None
         colors, dashes = self.scene.colors(), self.scene.line_styles()
         blocks, runs = [], []
         for label, traj in self.trajectories.items():
-            blocks.append(run_block(traj, steps, panels, len(names)))
+            blocks.append(run_block(traj, steps, panels, len(names), inspect))
             (exit_kind, exit_step), = run_exits(traj, self.surface.bounds)
             dense = int(traj.last()[0]) > style.DENSE_STEPS
             runs.append({"label": label, "color": colors[label], "diverged_at": int(traj.diverged_at[0]),
@@ -261,6 +280,8 @@ class Session:
             "saddles": np.asarray(self.surface.saddles, dtype=float).reshape(-1, 2).tolist(),
             "lr": self.lr_meta(), "figsize": list(self._figsize), "look": _look(),
         }
+        if self.inspect:
+            meta["inspect"] = {"columns": {name: names.index(name) for name in INSPECT_COLUMNS}, "summary": self.summary().plain()}
         return meta, np.concatenate([b.ravel() for b in blocks]).tobytes()
 
     def lr_meta(self) -> dict:
@@ -411,6 +432,13 @@ class Session:
         return png, layout
 
     # ------------------------------------------------------------------ for people
+    def summary(self, tol: float | None = None):
+        """Per run of what is shown: final loss, best loss @ step, first step with f − f* ≤ tol,
+        diverged / left the window at (`lossviz.inspector.Summary`)."""
+        from lossviz.inspector import DEFAULT_TOL, summarize
+
+        return summarize(self.surface, self.trajectories, DEFAULT_TOL if tol is None else tol)
+
     def status(self, k: int) -> str:
         """The status line at step k, as text: step, start, η, then per run f (or diverged)."""
         s = self.scene

@@ -97,6 +97,37 @@ class Trajectory:
                     float(self.loss[k, b])))))
         return rows
 
+    SUMMARY_COLUMNS = ("run", "final_loss", "best_loss", "best_step", "tol_step", "diverged_at")
+
+    def summary(self, tol: float, f_star: float | None = 0.0) -> list[dict]:
+        """How each run went, one row per run (the numbers only; `lossviz.inspector` adds the
+        window and the surface):
+
+          final_loss  f(θ_T); NaN for a run that diverged (it has no θ_T)
+          best_loss   the lowest f(θ_t) over the finite rows, and best_step, its first t
+          tol_step    the first t with f(θ_t) − f* ≤ tol (the gap to the lowest loss there
+                      is); −1 when no step gets there, None when f* is unknown (f_star=None)
+          diverged_at Trajectory.diverged_at (−1: never)
+        """
+        check_positive("tol", tol)
+        if f_star is not None:
+            check_number("f_star", f_star)
+        names = self.labels if len(self.labels) == self.batch else tuple(str(b) for b in range(self.batch))
+        rows = []
+        for b, name in enumerate(names):
+            loss = self.loss[:, b]
+            finite = np.isfinite(loss)
+            best = int(np.argmin(np.where(finite, loss, np.inf))) if finite.any() else -1
+            if f_star is None:
+                within = None
+            else:
+                hits = np.flatnonzero(finite & (loss - f_star <= tol))
+                within = int(hits[0]) if hits.size else -1
+            rows.append(dict(zip(self.SUMMARY_COLUMNS, (
+                name, float(loss[-1]), float(loss[best]) if best >= 0 else float("nan"), best, within,
+                int(self.diverged_at[b])))))
+        return rows
+
     def to_csv(self, path) -> None:
         """All steps' tables in one CSV file (columns TABLE_COLUMNS), written atomically."""
         import csv

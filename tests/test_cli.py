@@ -269,3 +269,77 @@ def test_help_exits_0(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "schedule=" in out
     assert "a join scales every part alike" in out  # what --lr does to a scene's schedules
+
+
+# -- lossviz table and gif --summary: the step inspector and the run summaries
+
+BOWL = ["--surface", "quadratic", "--surface-param", "lam1=1,lam2=1", "--start", "1,1"]
+
+
+def test_table_prints_every_number_of_update_k(capsys):
+    """GD (η = 0.5) on ½(x² + y²) from (1, 1): at k = 2, θ = 0.25, g = θ, Δθ = −0.125, f = 0.0625."""
+    assert main(["table", *BOWL, "--run", "gd:lr=0.5", "--steps", "10", "--step", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("step 2:")
+    first = lines[2].split()
+    assert first[:3] == ["gd", "η=0.5", "θ₁"] and first[3:] == ["0.25", "0.25", "0.25", "1", "0.5", "0.5", "-0.125", "0.0625"]
+    assert lines[3].split() == ["θ₂", "0.25", "0.25", "0.25", "1", "0.5", "0.5", "-0.125"]  # f once per run
+
+
+def test_table_summary_and_csv(tmp_path, capsys):
+    out = tmp_path / "steps.csv"
+    assert main(["table", *BOWL, "--run", "gd:lr=0.5,label=settles", "--run", "gd:lr=2.5,label=blows up", "--steps", "50",
+                 "--summary", "--tol", "1e-3", "--csv", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "step 0:" not in text  # only what was asked for
+    lines = text.splitlines()
+    assert "f − f* ≤ 0.001" in lines[0]
+    # f_T = 4⁻⁵⁰ = 2⁻¹⁰⁰ ≈ 7.889e-31, the best, at step 50; within tol at 5 (4⁻⁵ ≤ 10⁻³ < 4⁻⁴)
+    assert lines[2].split() == ["settles", "7.889e-31", "7.889e-31", "50", "5", "—", "—"]
+    assert lines[3].split()[2:] == ["—", "1", "0", "—", "35", "—"]  # no final f; best f(θ₀) = 1; diverged at 35 (1.5³⁵ > 10⁶)
+    import csv
+
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 51 * 2 * 2 and rows[10]["run"] == "blows up" and rows[10]["step"] == "2"
+    assert float(rows[8 + 4]["theta"]) == pytest.approx(0.125, rel=1e-15)  # step 3 of 'settles': 0.5³
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps.csv"]
+
+
+def test_tol_help_states_the_default():
+    from lossviz.inspector import DEFAULT_TOL
+
+    import re
+
+    from lossviz.cli import TOL_HELP
+
+    assert float(re.search(r"default ([0-9.e-]+)\)", TOL_HELP).group(1)) == DEFAULT_TOL
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--step", "31"], ["--step must be in 0..30", "31"]),
+    (["--summary", "--tol", "0"], ["--tol must be a finite number > 0", "got 0"]),
+    (["--summary", "--tol", "inf"], ["--tol", "finite"]),
+    (["--summary", "--tol", "-1e-3"], ["--tol", "> 0", "-0.001"]),
+    (["--tol", "1e-3"], ["--tol needs --summary"]),
+    (["--summary", "--tol", "x"], ["--tol", "expected a number"]),
+    (["--csv", "OUT/t.txt"], ["--csv", "must end in .csv"]),
+    (["--csv", "OUT/nowhere/t.csv"], ["--csv", "does not exist"]),
+])
+def test_table_bad_values_exit_2_naming_the_flag(tmp_path, capsys, args, words):
+    args = [a.replace("OUT", str(tmp_path)) for a in args]
+    assert main(["table", "--steps", "30", *args]) == 2
+    line = one_error_line(capsys)
+    for word in words:
+        assert word in line, line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gif_summary_after_the_gif(tmp_path, capsys):
+    out = tmp_path / "s.gif"
+    assert main(["gif", *BOWL, "--run", "gd:lr=0.5", "--summary", "-o", str(out), "--steps", "20", "--frames", "3", "--dpi", "20"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("wrote") and "f − f* ≤ 0.001" in lines[1] and lines[3].split()[-4:] == ["20", "5", "—", "—"]
+    assert main(["gif", "--tol", "-1", "--summary", "-o", str(tmp_path / "t.gif"), *SMALL]) == 2
+    assert "--tol must be a finite number > 0" in one_error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gif"]  # checked before any work

@@ -300,3 +300,19 @@ def test_a_resting_eta_control_gets_a_background_that_fits():
     assert ex.session.static_dirty and ex.canvas.geometry is before  # not on the η hot path
     ex.refresh()  # what the kernel's event loop runs once the control rests
     assert not ex.session.static_dirty and ex.canvas.geometry["version"] == ex.session.version
+
+
+def test_opening_the_step_table_sends_its_columns_and_the_summary(ex):
+    """The browser sets `inspect`; the kernel answers with one push of the wider rows, and a
+    closed table sends the narrow rows again."""
+    narrow = len(ex.canvas.meta["columns"])
+    ex.canvas.inspect = True
+    meta = ex.canvas.meta
+    assert ex.session.inspect and len(meta["columns"]) == narrow + 9 and "inspect" in meta
+    assert len(ex.canvas.data) == 4 * meta["rows"] * len(meta["columns"]) * len(meta["runs"])
+    assert [r["run"] for r in meta["inspect"]["summary"]["rows"]] == list(ex.trajectories)
+    assert ex.summary().rows == ex.session.summary().rows
+    ex.canvas._received(ex.canvas, {"type": "lr", "index": 3, "seq": 1}, [])  # an η move keeps the table's columns
+    assert "inspect" in ex.canvas.meta and ex.canvas.meta["lr"]["index"] == 3
+    ex.canvas.inspect = False
+    assert "inspect" not in ex.canvas.meta and len(ex.canvas.meta["columns"]) == narrow

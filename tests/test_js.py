@@ -60,4 +60,4 @@ def test_renderer_functions_under_node(tmp_path):
     env = dict(os.environ, LOSSVIZ_TRANSFORM_FIXTURE=str(fixture))
     result = subprocess.run([NODE, "--test", str(HERE / "js")], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout and "# skipped 0" in result.stdout and "# pass 6" in result.stdout, result.stdout[-1500:]
+    assert "# fail 0" in result.stdout and "# skipped 0" in result.stdout and "# pass 9" in result.stdout, result.stdout[-1500:]

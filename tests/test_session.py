@@ -207,3 +207,40 @@ def test_the_eta_control_gets_the_quadratic_models_theory():
     across = bowl.surface.params["across"]
     assert bowl.payload()[0]["lr"]["theory"]["limit"] == pytest.approx(2 / across)  # GD settles only below 2/λ_max
     assert Session(SCENES["p10_saddle"]).payload()[0]["lr"]["theory"] is None  # a saddle has no stable fixed step
+
+
+def test_the_step_tables_columns_are_sent_only_while_it_is_open():
+    """Closed: the rows are what they were (the η hot path). Open: g, m, σ, η/σ per parameter and
+    η_t of every step follow, equal to the Trajectory's (NaN at step T: no update left), and the
+    summary comes in the meta."""
+    s = Session(SMALL)
+    closed, data = s.payload()
+    assert "inspect" not in closed and not set(S.INSPECT_COLUMNS) & set(closed["columns"])
+    s.inspect = True
+    meta, blocks = decoded(s)
+    assert meta["columns"][: len(closed["columns"])] == closed["columns"] and meta["columns"][-9:] == list(S.INSPECT_COLUMNS)
+    assert meta["inspect"]["columns"] == {c: meta["columns"].index(c) for c in S.INSPECT_COLUMNS}
+    T = s.scene.steps
+    for label, traj in s.trajectories.items():
+        b = blocks[label]
+        for i in (0, 1):
+            same(b[f"g/{i}"], traj.grad[:, 0, i].astype(np.float32))
+            same(b[f"m/{i}"][:T], traj.m[:, 0, i].astype(np.float32))
+            same(b[f"sigma/{i}"][:T], traj.sigma[:, 0, i].astype(np.float32))
+            same(b[f"lr_over_sigma/{i}"][:T], (traj.lr[:, 0] / traj.sigma[:, 0, i]).astype(np.float32))
+            assert np.isnan(b[f"m/{i}"][T]) and np.isnan(b[f"lr_over_sigma/{i}"][T])
+        same(b["lr_t"][:T], traj.lr[:, 0].astype(np.float32))
+    rows = meta["inspect"]["summary"]["rows"]
+    assert [r["run"] for r in rows] == list(s.trajectories) and rows == s.summary().plain()["rows"]
+    assert meta["inspect"]["summary"]["tol"] == 1e-3
+
+
+def test_the_step_table_of_a_long_run_follows_its_stride():
+    s = Session(SCENES["p02_crawl"].with_(steps=50_001))
+    s.inspect = True
+    meta, blocks = decoded(s)
+    traj = next(iter(s.trajectories.values()))
+    b = next(iter(blocks.values()))
+    assert meta["stride"] == 3
+    same(b["m/1"][:-1], traj.m[0:50_001:3, 0, 1][: meta["rows"] - 1].astype(np.float32))
+    assert np.isnan(b["m/1"][-1]) and b["g/1"][-1] == np.float32(traj.grad[-1, 0, 1])  # the last row is step T

@@ -6,7 +6,7 @@
 //   meta    {steps T, stride, rows, columns, runs: [{label, color, dash, width, alpha, diverged_at,
 //            exit ("diverged" | "escaped" | ""), exit_at, offset}], look (marks' colours, sizes),
 //            panels: [{name, curves: [{column, dashed}]}], frames (the step of each frame), start,
-//            minima, saddles}
+//            minima, saddles, inspect (only with the step table open: {columns: {name: index}, summary})}
 //   data    Float32Array: per run `rows` × columns (θ₁, θ₂, f, then the panels' curves)
 // and a step k. The same functions serve the Explorer widget and a standalone page.
 
@@ -155,6 +155,65 @@ export function formatNumber(v) {
   const a = Math.abs(v);
   if (a >= 1e4 || a < 1e-3) return v.toExponential(2).replace("e+", "e");
   return Number(v.toPrecision(3)).toString();
+}
+
+// ------------------------------------------------------------------ the step table
+
+// a number as the step table shows it: 4 significant digits, a real minus sign, a power of ten
+// beyond 1e5 and below 1e-3; "—" where nothing is defined (NaN, null: after a divergence, or
+// m, σ, η/σ at step T, where no update is left)
+export function formatCell(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "—";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  const text = a >= 1e5 || a < 1e-3 ? v.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e") : String(Number(v.toPrecision(4)));
+  return text.replace(/-/g, "−");
+}
+
+// The step table's rows, as `Trajectory.table` and `lossviz table` have them: per run one row
+// per parameter (θ₁, θ₂) of the update at step k — θ, g, m, σ, η_t/σ and Δθ = −(η_t/σ)·m —
+// with η_t and f once per run. The names are those of the meta.inspect columns.
+export const TABLE_HEADINGS = ["θ", "g", "m", "σ", "η_t/σ", "Δθ"];
+const PER_PARAMETER = [["x", "g/0", "m/0", "sigma/0", "lr_over_sigma/0"], ["y", "g/1", "m/1", "sigma/1", "lr_over_sigma/1"]];
+
+// The step table at step k: the row of data that holds k (its step: k itself unless a long run
+// is sent every stride-th step), per run its numbers and their text. null until the kernel has
+// sent the table's columns (meta.inspect: only while the table is open).
+export function tableAt(meta, data, k) {
+  const c = meta && meta.inspect && meta.inspect.columns;
+  if (!c || !data) return null;
+  const row = rowOfStep(meta, k), step = stepOfRow(meta, row);
+  const index = { x: COLUMN.x, y: COLUMN.y, loss: COLUMN.loss, ...c };
+  const at = (run, name) => value(meta, data, run, row, index[name]);
+  const runs = meta.runs.map((run) => {
+    const parameters = PER_PARAMETER.map((names, i) => {
+      const values = names.map((name) => at(run, name));
+      values.push(-values[4] * values[2]); // Δθ = −(η_t/σ)·m: the runner's one line
+      return { name: i ? "θ₂" : "θ₁", values, text: values.map(formatCell) };
+    });
+    const diverged = isDiverged(run, step), escaped = !diverged && hasEscaped(run, step);
+    const lr = at(run, "lr_t"), f = at(run, "loss");
+    const when = run.exit === undefined ? run.diverged_at : run.exit_at;
+    const note = diverged ? `diverged at step ${when}` : escaped ? `left the window at step ${run.exit_at}` : "";
+    return { label: run.label, color: run.color, parameters, lr, f, lrText: formatCell(lr), fText: diverged ? "diverged" : formatCell(f), diverged, note };
+  });
+  return { step, steps: meta.steps, stride: meta.stride, end: step >= meta.steps, runs };
+}
+
+export const SUMMARY_HEADINGS = ["final f", "best f @ step", "f − f* ≤ tol at", "diverged at", "left window at"];
+
+// the session's summary (meta.inspect.summary) as text cells, one row per run; null without it
+export function summaryRows(meta) {
+  const s = meta && meta.inspect && meta.inspect.summary;
+  if (!s) return null;
+  const at = (v) => (v === null || v === undefined || v < 0 ? "—" : String(v));
+  const rows = s.rows.map((r, i) => ({
+    label: r.run, color: meta.runs[i] ? meta.runs[i].color : "", diverged: r.diverged_at >= 0,
+    cells: [r.final_loss === null && r.diverged_at >= 0 ? "diverged" : formatCell(r.final_loss), `${formatCell(r.best_loss)} @ ${at(r.best_step)}`,
+      s.f_star === null ? "no f*" : at(r.tol_step), at(r.diverged_at), at(r.escaped_at)],
+  }));
+  return { caption: s.text, rows };
 }
 
 // ------------------------------------------------------------------ page elements (widget and standalone page)

@@ -1,9 +1,13 @@
 // The Explorer's front end (an anywidget module): the η control, the figure, playback and
-// the status line. Everything that moves is drawn here by renderer.js from the arrays the
-// kernel sends; Play, scrub and step never ask the kernel. The kernel hears of: η moves
+// the status line, and (behind a toggle) the step table with the runs' summary. Everything that
+// moves is drawn here by renderer.js from the arrays the kernel sends; Play, scrub and step
+// never ask the kernel — the step table follows them from the same rows. The kernel hears of: η moves
 // (coalesced: one request in flight, the newest waiting value next), clicks on the contour,
 // the size the figure is shown at, fps, and the step where playback stopped.
-import { axesTransform, decode, drawScene, el, escapeHtml, formatNumber, frameOfStep, inside, playFrame, statusAt } from "./renderer.js";
+import {
+  axesTransform, decode, drawScene, el, escapeHtml, formatNumber, frameOfStep, inside, playFrame, statusAt, SUMMARY_HEADINGS,
+  summaryRows, TABLE_HEADINGS, tableAt,
+} from "./renderer.js";
 
 function render({ model, el: root }) {
   const box = el("div", "lv-front");
@@ -32,7 +36,16 @@ function render({ model, el: root }) {
   fpsLabel.append("fps ", fps);
   bar.append(play, back, fwd, scrub, readout, fpsLabel);
   const status = el("div", "lv-status");
-  box.append(lrRow, holder, bar, status);
+  // the step table: every number of the update at the step shown (collapsed: the kernel sends
+  // its columns only while it is open)
+  const inspect = el("div", "lv-inspect");
+  const toggle = el("button", "lv-inspect-toggle", { title: "every number of the update at the step shown: θ, g, m, σ, η_t, η_t/σ, f — and how each run went", "aria-expanded": "false" });
+  const body = el("div", "lv-inspect-body");
+  const steps = el("table", "lv-steps");
+  const summary = el("table", "lv-summary");
+  body.append(steps, summary);
+  inspect.append(toggle, body);
+  box.append(lrRow, holder, bar, status, inspect);
   root.append(box);
   // keys typed into these controls are theirs: JupyterLab's shortcuts (arrows, space) must not see them
   box.addEventListener("keydown", (e) => e.stopPropagation());
@@ -93,6 +106,38 @@ function render({ model, el: root }) {
     readout.textContent = `step ${Math.min(k, meta.steps)} / ${meta.steps}`;
     scrub.value = String(k);
     showStatus();
+    showTable();
+  }
+
+  let open = false, summaryOf = null;
+  function setOpen(value) {
+    open = value;
+    toggle.textContent = open ? "▾ step table" : "▸ step table";
+    toggle.setAttribute("aria-expanded", String(open));
+    body.hidden = !open;
+    if (model.get("inspect") !== open) { model.set("inspect", open); model.save_changes(); }
+    showTable();
+  }
+
+  const swatch = (color) => `<span class="lv-swatch" style="background:${escapeHtml(color)}"></span>`;
+  function showTable() {
+    if (!open) return;
+    const t = meta && data ? tableAt(meta, data, k) : null;
+    if (!t) { steps.innerHTML = `<caption>computing the step table …</caption>`; summary.innerHTML = ""; summaryOf = null; return; }
+    const where = t.end ? " (the end: no update left)" : t.stride > 1 ? ` (rows every ${t.stride} steps)` : "";
+    const head = `<th>run</th><th></th>${TABLE_HEADINGS.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}<th>η_t</th><th>f</th>`;
+    const rows = t.runs.map((r) => r.parameters.map((p, i) =>
+      `<tr class="${r.diverged ? "lv-diverged" : ""}${i ? "" : " lv-first"}" title="${escapeHtml(r.note)}">` +
+      (i ? "" : `<td class="lv-run-cell" rowspan="2">${swatch(r.color)}${escapeHtml(r.label)}</td>`) +
+      `<td class="lv-param">${p.name}</td>${p.text.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}` +
+      (i ? "" : `<td rowspan="2">${escapeHtml(r.lrText)}</td><td rowspan="2">${escapeHtml(r.fText)}</td>`) + "</tr>").join(""));
+    steps.dataset.step = String(t.step);
+    steps.innerHTML = `<caption>step ${t.step} / ${t.steps}${where} · θ ← θ − (η_t/σ)·m</caption><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody>`;
+    if (summaryOf === meta) return; // the summary changes with the data, not with the step
+    summaryOf = meta;
+    const s = summaryRows(meta);
+    summary.innerHTML = !s ? "" : `<caption>${escapeHtml(s.caption)}</caption><thead><tr><th>run</th>${SUMMARY_HEADINGS.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>` +
+      s.rows.map((r) => `<tr class="${r.diverged ? "lv-diverged" : ""}"><td class="lv-run-cell">${swatch(r.color)}${escapeHtml(r.label)}</td>${r.cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("") + "</tbody>";
   }
 
   function showStatus() {
@@ -211,6 +256,7 @@ function render({ model, el: root }) {
   }
 
   play.textContent = "▶";
+  toggle.addEventListener("click", () => setOpen(!open));
   play.addEventListener("click", () => (playing ? stop() : start()));
   back.addEventListener("click", () => stepFrame(-1));
   fwd.addEventListener("click", () => stepFrame(+1));
@@ -247,6 +293,7 @@ function render({ model, el: root }) {
 
   load();
   if (meta && meta.runs) { k = meta.steps; scrub.max = String(meta.steps); fps.value = String(meta.fps); }
+  setOpen(Boolean(model.get("inspect")));
   setLrControl();
   onBackground();
   size();

@@ -21,6 +21,9 @@ READOUT = ".lv-explorer .lv-readout"
 FPS = ".lv-explorer input.lv-fps"
 EXPORT_NAME = ".lv-explorer .lv-export-name input"
 EXPORT = ".lv-explorer button.lv-export"
+INSPECT_TOGGLE = ".lv-explorer button.lv-inspect-toggle"
+STEP_TABLE = ".lv-explorer table.lv-steps"
+SUMMARY_TABLE = ".lv-explorer table.lv-summary"
 
 START_RE = re.compile(r"start \(\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\)")
 SCENE_RE = re.compile(r'Explorer\.from_scene\(\s*SCENES\[\s*"([A-Za-z0-9_]+)"\s*\]\s*\)')
@@ -86,6 +89,15 @@ for _l, _t in _ex.trajectories.items():
         "lr0": [float(_t.lr[0, 0]), float(_r.lr[0, 0])]}
 print(_lv_json.dumps(_res))
 del _ex, _want, _want_scene, _res
+"""
+
+# every number of update k of every run (Trajectory.table), and the session's summary
+TABLE_AT = FIND + r"""
+_ex = _lv_explorer()
+_cols = ("theta", "g", "m", "sigma", "lr_over_sigma", "delta_theta", "lr", "f")
+print(_lv_json.dumps({{"runs": {{_l: [[_r[_c] for _c in _cols] for _r in _t.table({k})] for _l, _t in _ex.trajectories.items()}},
+    "summary": _ex.summary().plain()["rows"]}}))
+del _ex, _cols
 """
 
 # points of every run's path in background-image pixels (steps 1 … k, at least 6 px apart), the

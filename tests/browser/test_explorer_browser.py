@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from _explorer import (CANVAS, EXPLORER, EXPORT, EXPORT_NAME, FRAME, LR, LR_READOUT, READOUT, SAME_RUNS,
-                       SAME_SCENE, SCENE_RE, START_RE, STATE, STATUS, blankness, dataset, kernel_json,
+from _explorer import (CANVAS, EXPLORER, EXPORT, EXPORT_NAME, FRAME, INSPECT_TOGGLE, LR, LR_READOUT, PLAY, READOUT,
+                       SAME_RUNS, SAME_SCENE, SCENE_RE, START_RE, STATE, STATUS, STEP_TABLE, SUMMARY_TABLE, TABLE_AT,
+                       blankness, dataset, kernel_json,
                        path_check, play_rate, press_lr, set_fps, settle, wait_dataset_change,
                        scrub_click_ms, wait_explorer_ready)
 
@@ -377,6 +378,68 @@ def test_explorer_click_moves_start(lab_app):
 def test_explorer_export_gif(lab_app):
     ensure_open(lab_app, EXPLORER_NB)
     export_check(lab_app, EXPLORER_NB)
+    no_js_errors(lab_app)
+
+
+def _cells(lp, selector: str) -> list[list[str]]:
+    """The text of every body row's cells of a table."""
+    return lp.page.evaluate("(sel) => [...document.querySelectorAll(sel + ' tbody tr')].map("
+                            "(tr) => [...tr.cells].map((td) => td.textContent))", selector)
+
+
+def _number(text: str) -> float:
+    return float("nan") if text in ("—", "diverged") else float(text.replace("−", "-").replace("∞", "inf"))
+
+
+def step_table_check(lp, name: str):
+    """Open the step table: at a scrubbed step its numbers are the kernel's Trajectory.table(k)
+    (to the 4 digits shown), the summary is the session's; Play moves the table's step with the
+    canvas's, without the kernel."""
+    settle(lp)
+    lp.page.locator(INSPECT_TOGGLE).first.click()
+    lp.page.wait_for_function("(sel) => { const t = document.querySelector(sel); return t && t.dataset.step !== undefined; }",
+                              arg=STEP_TABLE, timeout=30_000)
+    settle(lp)
+    scrub_click_ms(lp, 0.3)
+    step = int(dataset(lp, "step"))
+    shown = int(lp.page.locator(STEP_TABLE).first.get_attribute("data-step"))
+    assert shown == step, f"the table shows step {shown}, the canvas step {step}"
+    want = kernel_json(lp, TABLE_AT.format(k=step))
+    rows = _cells(lp, STEP_TABLE)  # per run: [run, θ₁, θ, g, m, σ, η_t/σ, Δθ, η_t, f], then [θ₂, θ, g, m, σ, η_t/σ, Δθ]
+    assert [r[0] for r in rows[::2]] == list(want["runs"]) and all(r[0] == "θ₂" for r in rows[1::2]), rows
+    checked = 0
+    for first, second, (label, (p1, p2)) in zip(rows[::2], rows[1::2], want["runs"].items()):
+        shown = [(first[2:8], p1[:6]), (second[1:7], p2[:6]), (first[8:10], p1[6:8])]  # η_t and f: once per run
+        for texts, values in shown:
+            for text, value in zip(texts, values):
+                assert _number(text) == pytest.approx(value, rel=6e-4, abs=1e-30, nan_ok=True), \
+                    f"{label}: shows {text}, the kernel's Trajectory.table has {value:.6g} at step {step}"
+                checked += 1
+    summary = _cells(lp, SUMMARY_TABLE)
+    assert [r[0] for r in summary] == [r["run"] for r in want["summary"]]
+    for row, s in zip(summary, want["summary"]):
+        assert row[2].endswith(f"@ {s['best_step']}") and row[3] == (str(s["tol_step"]) if s["tol_step"] >= 0 else "—"), (row, s)
+    lp.page.locator(SUMMARY_TABLE).first.scroll_into_view_if_needed()
+    shot = lp.screenshot(f"{Path(name).stem}-step-table")
+    lp.page.locator(EXPLORER).first.screenshot(path=str(shot.with_name(shot.stem + "-whole.png")))
+    print(f"[browser-test] {name}: step table at step {step}: {checked} numbers equal the kernel's; summary {summary}; screenshot {shot}")
+    # Play: the table follows the frames in the browser
+    before = lp.page.locator(STEP_TABLE).first.get_attribute("data-step")
+    lp.page.locator(PLAY).first.click()
+    lp.page.wait_for_function("([sel, old]) => document.querySelector(sel).dataset.step !== old", arg=[STEP_TABLE, before], timeout=10_000)
+    if lp.page.evaluate("(sel) => document.querySelector(sel).classList.contains('lv-playing')", PLAY):
+        lp.page.locator(PLAY).first.click()
+    lp.page.wait_for_function("(sel) => !document.querySelector(sel).classList.contains('lv-playing')", arg=PLAY, timeout=60_000)
+    after = lp.page.locator(STEP_TABLE).first.get_attribute("data-step")
+    assert after != before and after == dataset(lp, "step"), (before, after, dataset(lp, "step"))
+    print(f"[browser-test] {name}: Play moved the step table from step {before} to {after}")
+    lp.page.locator(INSPECT_TOGGLE).first.click()  # closed again: the tests after this one see the Explorer as it opens
+    settle(lp)
+
+
+def test_explorer_step_table(lab_app):
+    ensure_open(lab_app, EXPLORER_NB)
+    step_table_check(lab_app, EXPLORER_NB)
     no_js_errors(lab_app)
 
 
