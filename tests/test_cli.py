@@ -12,7 +12,8 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from lossviz.cli import build_parser, main, parse_run, parse_value, scene_from_args  # noqa: E402
+from lossviz.cli import build_parser, main  # noqa: E402
+from lossviz.cli_parse import parse_run, parse_value, scene_from_args  # noqa: E402
 from lossviz.export import save_gif  # noqa: E402
 from lossviz.scenes import SCENES, RunSpec, Scene  # noqa: E402
 
@@ -311,7 +312,7 @@ def test_tol_help_states_the_default():
 
     import re
 
-    from lossviz.cli import TOL_HELP
+    from lossviz.cli_parse import TOL_HELP
 
     assert float(re.search(r"default ([0-9.e-]+)\)", TOL_HELP).group(1)) == DEFAULT_TOL
 

@@ -17,8 +17,9 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from lossviz import cli  # noqa: E402
-from lossviz.cli import main, parse_run, scene_from_args  # noqa: E402
+from lossviz import cli, cli_commands  # noqa: E402
+from lossviz.cli import main  # noqa: E402
+from lossviz.cli_parse import parse_run, scene_from_args  # noqa: E402
 
 FAST = ["--steps", "20", "--frames", "4", "--dpi", "20"]
 
@@ -120,7 +121,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch, tmp_path):
-    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(cli_commands, "PROGRESS_DELAY", 0.0)
     tty = _Terminal()
     monkeypatch.setattr(sys, "stderr", tty)
     assert main(["gif", *FAST, "-o", str(tmp_path / "a.gif")]) == 0
@@ -182,7 +183,7 @@ def test_running_a_long_scene_reports_progress_by_steps():
 
 
 def test_png_shows_a_running_bar_on_a_terminal(monkeypatch, tmp_path):
-    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(cli_commands, "PROGRESS_DELAY", 0.0)
     tty = _Terminal()
     monkeypatch.setattr(sys, "stderr", tty)
     assert main(["png", "--steps", "3000", "--dpi", "20", "-o", str(tmp_path / "a.png")]) == 0

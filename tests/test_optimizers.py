@@ -653,7 +653,7 @@ def test_with_sliders_sets_one_half_of_betas_and_keeps_the_other():
 def test_the_explorer_cli_and_sweeps_translate_alike():
     """The product's own three paths from a slider key to a factory keyword agree."""
     from lossviz import controls
-    from lossviz.cli import parse_run
+    from lossviz.cli_parse import parse_run
     from optimizers import defaults
     from lossviz.scenes import RunSpec
     from lossviz.sweeps import sweep_grid

@@ -13,7 +13,8 @@ import optimizers
 import surfaces
 from lossviz import SCENES
 from lossviz import limits
-from lossviz.cli import build_parser, join_negative_values, scene_from_args
+from lossviz.cli import build_parser, join_negative_values
+from lossviz.cli_parse import scene_from_args
 from lossviz.lecture import NOTEBOOKS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -22,7 +22,8 @@ from optimizers import Direction, Optimizer, schedules  # noqa: E402
 from surfaces.base import Surface, pack, pack_hessian, xy  # noqa: E402
 
 from lossviz import style, sweeps  # noqa: E402
-from lossviz.cli import main, parse_run  # noqa: E402
+from lossviz.cli import main  # noqa: E402
+from lossviz.cli_parse import parse_run  # noqa: E402
 from lossviz.lr_spec import with_peak_lr  # noqa: E402
 from lossviz.scenes import RunSpec, Scene  # noqa: E402
 from helpers import tool  # noqa: E402
