@@ -247,9 +247,9 @@ def _watched(opt: Optimizer) -> Optimizer:
             raise
         except Exception as error:
             raise _blank_or_error(error, f"your update at step {t}", t) from None
-        if out is Ellipsis or not isinstance(out, tuple) or len(out) != 2:
-            if out is Ellipsis:
-                raise _Stop(t, f"{NOT_FILLED}: update returns `...`", blank=True)
+        if out is Ellipsis:
+            raise _Stop(t, f"{NOT_FILLED}: update returns `...`", blank=True)
+        if isinstance(out, Direction) or not isinstance(out, tuple) or len(out) != 2:
             raise _Stop(t, f"update must return (Direction(m, sigma), new_state), got {_brief(out)}")
         direction, new_state = out
         if not isinstance(direction, Direction):
@@ -263,7 +263,11 @@ def _watched(opt: Optimizer) -> Optimizer:
             raise _blank_or_error(error, f"Direction(m, sigma) at step {t}", t) from None
         if m.shape != g.shape:
             raise _Stop(t, f"update returned m of shape {m.shape} for θ of shape {g.shape} (one m per parameter)")
-        if np.broadcast_shapes(sigma.shape, g.shape) != g.shape:
+        try:
+            fits = np.broadcast_shapes(sigma.shape, g.shape) == g.shape
+        except ValueError:
+            fits = False
+        if not fits:
             raise _Stop(t, f"update returned σ of shape {sigma.shape} for θ of shape {g.shape}")
         step[0] += 1
         return Direction(m, np.broadcast_to(sigma, g.shape)), new_state
@@ -282,6 +286,7 @@ def _close(a: Array, b: Array, scale: float) -> Array:
     """Elementwise: equal within RTOL (plus ATOL_SCALE·scale), or the same inf or NaN."""
     with np.errstate(invalid="ignore"):
         near = np.abs(a - b) <= RTOL * np.maximum(np.abs(a), np.abs(b)) + ATOL_SCALE * scale
+    near &= np.isfinite(a) & np.isfinite(b)  # inf is near nothing (inf ≤ RTOL·inf would say so)
     return near | (a == b) | (np.isnan(a) & np.isnan(b))
 
 
