@@ -446,3 +446,28 @@ def test_with_the_blanks_the_notebook_races_the_solution_and_says_so(tmp_path, m
         assert len(_gif_frames(ns["gif"])[1]) == 40
     finally:
         ns["race"].close()
+
+
+# ------------------------------------------------------------------ how fine the check is
+
+def test_a_ten_percent_error_in_eps_parts_and_rounding_differences_do_not():
+    # student_adam writes β^t as a power and g**2 (the registry: a running product and g*g):
+    # the same numbers up to rounding, which must pass; ε 10 % off must not (σ₁ = 0.003 + ε on
+    # the bowl's floor: a relative change of 3·10⁻⁷)
+    assert check_update(student_adam(), "adam").ok
+    off = check_update(lambda betas=(0.9, 0.999), eps=1e-8: student_adam()(betas, 1.1e-8), "adam")
+    assert not off.ok and (off.surface, off.step) == ("bowl", 0) and off.cause is None
+    assert next(r for r in off.rows if r["parameter"] == "θ₁")["differs"] == ["sigma"]
+
+
+def test_sigma_alone_is_compared_where_it_moves_nothing():
+    # σ = 1 where v = 0 (no gradient seen): on the saddle's ridge g₂ = 0, so m₂ = 0 and θ₂ stays
+    # put either way; only σ₂ (ε for torch) tells the two apart
+    def update(g, v):
+        v = 0.99 * v + 0.01 * g * g
+        return Direction(g, np.where(v == 0, 1.0, np.sqrt(v) + 1e-8)), v
+
+    result = check_update((np.zeros_like, update), "rmsprop")
+    assert not result.ok and (result.surface, result.step) == ("saddle", 0)
+    row = next(r for r in result.rows if r["parameter"] == "θ₂")
+    assert row["differs"] == ["sigma"] and (row["sigma"], row["sigma_ref"]) == (1.0, 1e-8)
