@@ -409,7 +409,7 @@ def _gif_frames(path):
 
 def _pixels_near(frame, color: str) -> int:
     rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
-    return int((np.abs(frame - rgb).sum(axis=-1) < 40).sum())
+    return int((np.abs(frame - rgb).sum(axis=-1) < 80).sum())  # GIF palettes shift a colour a little
 
 
 def test_a_students_adam_from_the_notebook_is_checked_races_and_exports_a_gif(tmp_path, monkeypatch, capsys):

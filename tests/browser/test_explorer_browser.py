@@ -1,7 +1,7 @@
 """What a student sees: every notebook's Explorer in JupyterLab, in a real (headless) Chromium
 at 1280 x 800 (file browser folded away).
 
-For 00_explorer and every lecture notebook (01 … 09): Run All, then with no input — no cell
+For 00_explorer, every lecture notebook (01 … 09) and the exercise notebook 10: Run All, then with no input — no cell
 error, no JS error, the canvas painted (background loaded, paths drawn where the kernel's θ
 says), and the Explorer still shows the notebook's own scene at η × 1. On 00_explorer (and
 on lecture notebooks with several runs) the controls are driven as a person would: an η key
@@ -31,6 +31,7 @@ pytestmark = pytest.mark.browser
 
 EXPLORER_NB = "00_explorer.ipynb"
 LECTURE_NBS = sorted(p.name for p in REPO_NOTEBOOKS.glob("0[1-9]_*.ipynb"))
+EXERCISE_NBS = sorted(p.name for p in REPO_NOTEBOOKS.glob("1[0-9]_*.ipynb"))  # 10: the student's own Adam races
 SCREENSHOT_NBS = {EXPLORER_NB, "05_adam.ipynb", "06_burst_and_schedules.ipynb"}  # 1280x800 and 150 %
 ETA_NBS = {"05_adam.ipynb", "06_burst_and_schedules.ipynb"}  # several runs: η key press checked
 PLAY_NBS = {"06_burst_and_schedules.ipynb"}                  # Play and scrub checked too
@@ -64,15 +65,19 @@ def _cell_sources(name: str) -> list[str]:
 
 def reference_expr(name: str) -> str:
     """What the notebook's Explorer cell shows, as kernel code: `_S["scene"]` for a lecture
-    notebook (the name is read from the cell source), the `Explorer(...)` call for 00."""
+    notebook (the name is read from the cell source), the `Explorer(...)` call for 00 (the
+    cell's last line) and for 10 (`race = Explorer(...)`, then `race`)."""
     for src in _cell_sources(name):
         m = SCENE_RE.search(src)
         if m:
             return f'_S["{m.group(1)}"]'
     for src in _cell_sources(name):
-        last = src.strip().splitlines()[-1]
-        if last.startswith("Explorer("):
-            return last
+        lines = src.strip().splitlines()
+        if lines[-1].startswith("Explorer("):
+            return lines[-1]
+        shown = [line.split("=", 1)[1].strip() for line in lines[:-1] if line.startswith(f"{lines[-1]} = Explorer(")]
+        if shown:
+            return shown[-1]
     raise AssertionError(f"{name}: no Explorer cell found")
 
 
@@ -386,9 +391,11 @@ def test_lecture_notebooks_found():
     assert len(LECTURE_NBS) == 9, LECTURE_NBS
     for name in LECTURE_NBS:
         assert any(SCENE_RE.search(s) for s in _cell_sources(name)), f"{name} has no Explorer.from_scene cell"
+    assert EXERCISE_NBS == ["10_write_your_own.ipynb"], EXERCISE_NBS
+    assert reference_expr(EXERCISE_NBS[0]).startswith("Explorer(surface=")
 
 
-@pytest.mark.parametrize("name", LECTURE_NBS)
+@pytest.mark.parametrize("name", LECTURE_NBS + EXERCISE_NBS)
 def test_lecture_notebook(lab_app, name):
     lab_app._lv_open = None
     ensure_open(lab_app, name)
