@@ -468,7 +468,7 @@ surfaces for 40 steps and says "matches step for step", or shows the first step 
     ("code", ADAM_EXERCISE),
     ("code", 'check_update(my_adam, "adam", betas=(0.9, 0.999), eps=1e-8)'),
     ("md", "## Solutions\n\nThe cell below holds a solution to each exercise (its code is hidden in JupyterLab: "
-           "click the bar to show it) and checks them; the race uses the solution's Adam while yours has blanks."),
+           "click the bar to show it) and checks them; the race uses the solution's Adam until yours matches."),
     ("hidden", SOLUTIONS),
     ("md", "## The race\n\nYour Adam against the built-in Adam and momentum on Himmelblau's surface (four minima ★), "
            "all at η = 10⁻². **Look at** your path: it lies under the dashed built-in Adam for every one of the 300 "
@@ -476,7 +476,7 @@ surfaces for 40 steps and says "matches step for step", or shows the first step 
            "gets there first by circling it. Move β₁, β₂ or ε: both Adams follow, since your factory takes "
            "torch's keywords."),
     ("code", 'racer = my_adam if check_update(my_adam, "adam").ok else solution_adam\n'
-             'print("racing", "your Adam" if racer is my_adam else "the solution\'s Adam (yours is not finished yet)")'),
+             'print("racing", "your Adam" if racer is my_adam else "the solution\'s Adam (yours does not match the built-in one yet)")'),
     ("code", 'race = Explorer(surface="himmelblau", optimizers=[racer, "adam", "momentum"], steps=300, lr=1e-2)\nrace'),
     ("md", "## Take it home\n\nA small GIF of the race (40 frames), written next to this notebook."),
     ("code", 'from IPython.display import Image\n\n'

@@ -441,7 +441,7 @@ def test_with_the_blanks_the_notebook_races_the_solution_and_says_so(tmp_path, m
     ns = run_notebook_code(notebook_code(), tmp_path, monkeypatch)
     try:
         assert ns["racer"] is ns["solution_adam"]
-        assert "racing the solution's Adam (yours is not finished yet)" in capsys.readouterr().out
+        assert "racing the solution's Adam (yours does not match the built-in one yet)" in capsys.readouterr().out
         assert [r.optimizer for r in ns["race"].scene.runs] == ["solution_adam", "adam", "momentum"]
         assert len(_gif_frames(ns["gif"])[1]) == 40
     finally:

@@ -186,7 +186,7 @@ def test_the_exercise_notebook_checks_races_and_shows_its_gif(executed):
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert sum("not filled in yet" in h for h in html) == 3
     assert printed.count("matches step for step") == 3
-    assert "racing the solution's Adam (yours is not finished yet)" in printed
+    assert "racing the solution's Adam (yours does not match the built-in one yet)" in printed
     assert any("image/gif" in o.get("data", {}) for o in outputs)
     with Image.open(workdir / "my_adam_race.gif") as gif:
         assert gif.n_frames == 40
