@@ -406,7 +406,24 @@ def test_lecture_notebook(lab_app, name):
     if name in PLAY_NBS:
         play_check(lab_app, name, rates=(30,))  # 4 runs × 10,000 steps: Play draws only each frame's new rows
         scrub_check(lab_app, name)
+    if name in EXERCISE_NBS:
+        hidden_solution_check(lab_app, name)
     no_js_errors(lab_app)
+
+
+def hidden_solution_check(lp, name: str):
+    """JupyterLab honours the solution cell's `source_hidden`: one input collapsed to a
+    placeholder, and no solution code on the page; its output (the checks) is shown."""
+    placeholder = lp.page.locator(".jp-InputPlaceholder")
+    assert placeholder.count() == 1, f"{placeholder.count()} collapsed inputs in {name}"
+    placeholder.first.scroll_into_view_if_needed()
+    settle(lp)
+    shot = lp.screenshot("hidden-solution")
+    text = lp.page.locator(".jp-Notebook").first.inner_text()
+    outputs = "\n".join(lp.page.locator(".jp-OutputArea").all_inner_texts())
+    print(f"[browser-test] {name}: solution cell collapsed; screenshot {shot}")
+    assert "def solution_adam" not in text, "the solution code is visible"
+    assert outputs.count("matches step for step") == 3, "the solutions' checks are not shown"
 
 
 def test_screenshots_listed(lab_app):
