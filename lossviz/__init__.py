@@ -19,6 +19,8 @@ _LAZY = {
     "RunSpec": "lossviz.scenes",
     "Scene": "lossviz.scenes",
     "get_scene": "lossviz.scenes",
+    "check_update": "lossviz.check",
+    "CheckResult": "lossviz.check",
     "schedule_from_spec": "lossviz.scenes",
     "Explorer": "lossviz.explorer",
     "SceneView": "lossviz.view",

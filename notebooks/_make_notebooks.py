@@ -18,6 +18,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from lossviz.lecture import NOTEBOOKS as LECTURE
+from lossviz.lecture import LectureNotebook
 
 HERE = Path(__file__).resolve().parent
 
@@ -324,10 +325,185 @@ and RMSprop get within a factor of 6 of the 10⁻³ target, and Adam reaches it 
     ],
 }
 
+# ------------------------------------------------------------------ 10: write your own optimizer
+# The three exercise cells ship with `...` blanks: valid Python, so the notebook runs headless,
+# and check_update reports them as "not filled in yet". The solutions sit in one hidden cell.
+
+EXERCISE_SETUP = """\
+import numpy as np
+
+from lossviz import Explorer, check_update, save_gif
+from optimizers import Direction, Optimizer"""
+
+MOMENTUM_EXERCISE = """\
+def my_momentum(momentum=0.9):
+    beta = momentum
+
+    def init(theta):
+        return 0, np.zeros_like(theta)  # t (gradients seen), the velocity v
+
+    def update(g, state):
+        t, v = state
+        v = ...  # your code: g at the first step (t == 0), then β v + g
+        sigma = np.ones_like(g)  # momentum has one step size for every parameter
+        return Direction(v, sigma), (t + 1, v)
+
+    return Optimizer(init, update, name="my_momentum")"""
+
+RMSPROP_EXERCISE = """\
+def my_rmsprop(alpha=0.99, eps=1e-8):
+    def init(theta):
+        return np.zeros_like(theta)  # v, the moving average of g² (torch starts it at 0)
+
+    def update(g, v):
+        v = ...  # your code: α v + (1 − α) g²
+        sigma = ...  # your code: √v + ε
+        return Direction(g, sigma), v
+
+    return Optimizer(init, update, name="my_rmsprop")"""
+
+ADAM_EXERCISE = """\
+def my_adam(betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+
+    def init(theta):
+        zeros = np.zeros_like(theta)
+        return 0, zeros, zeros  # t, m, v
+
+    def update(g, state):
+        t, m, v = state
+        t = t + 1  # t counts the gradients seen, from 1
+        m = ...  # your code: β₁ m + (1 − β₁) g
+        v = ...  # your code: β₂ v + (1 − β₂) g²
+        m_hat = ...  # your code: m / (1 − β₁ᵗ)
+        sigma = ...  # your code: √(v / (1 − β₂ᵗ)) + ε
+        return Direction(m_hat, sigma), (t, m, v)
+
+    return Optimizer(init, update, name="my_adam")"""
+
+SOLUTIONS = """\
+# Solutions: try the exercises first. (JupyterLab hides this cell's code: click the bar to show it.)
+
+def solution_momentum(momentum=0.9):
+    def init(theta):
+        return 0, np.zeros_like(theta)
+
+    def update(g, state):
+        t, v = state
+        v = g if t == 0 else momentum * v + g
+        return Direction(v, np.ones_like(g)), (t + 1, v)
+
+    return Optimizer(init, update, name="solution_momentum")
+
+
+def solution_rmsprop(alpha=0.99, eps=1e-8):
+    def init(theta):
+        return np.zeros_like(theta)
+
+    def update(g, v):
+        v = alpha * v + (1 - alpha) * g * g
+        return Direction(g, np.sqrt(v) + eps), v
+
+    return Optimizer(init, update, name="solution_rmsprop")
+
+
+def solution_adam(betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+
+    def init(theta):
+        zeros = np.zeros_like(theta)
+        return 0, zeros, zeros
+
+    def update(g, state):
+        t, m, v = state
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t)
+        sigma = np.sqrt(v / (1 - beta2**t)) + eps
+        return Direction(m_hat, sigma), (t, m, v)
+
+    return Optimizer(init, update, name="solution_adam")
+
+
+for solution, reference in ((solution_momentum, "momentum"), (solution_rmsprop, "rmsprop"), (solution_adam, "adam")):
+    print(check_update(solution, reference).verdict, "-", solution.__name__)"""
+
+NOTEBOOKS["10_write_your_own.ipynb"] = [
+    ("md", r"""# Write your own optimizer: momentum, RMSprop and Adam
+
+Every optimizer of the lecture proposes, at step $t$, a **direction** $m^t$ and a
+**per-parameter scale** $\sigma^t$; the runner alone moves the parameters,
+
+$$\theta_i \leftarrow \theta_i - \frac{\eta^t}{\sigma_i^t}\, m_i^t .$$
+
+In code an optimizer is two pure functions: `init(theta) -> state` and
+`update(g, state) -> (Direction(m, sigma), new_state)`, wrapped as `Optimizer(init, update)`.
+θ and g are arrays of shape (B, 2) (B runs of two parameters); numpy's elementwise `*`, `/` and
+`np.sqrt` work on all of them at once. Here are the three rules in torch's conventions
+(`torch.optim.SGD`, `RMSprop`, `Adam`, no weight decay):
+
+| | m (direction) | σ (scale) |
+| --- | --- | --- |
+| momentum | $v^0 = g^0,\ v^t = \beta v^{t-1} + g^t$, $m = v$ | $1$ |
+| RMSprop | $g$ | $v^t = \alpha v^{t-1} + (1-\alpha)(g^t)^2$ from $v = 0$, $\sigma = \sqrt{v} + \varepsilon$ |
+| Adam | $m^t = \beta_1 m^{t-1} + (1-\beta_1) g^t$, $\hat m = m / (1-\beta_1^t)$ | $v^t = \beta_2 v^{t-1} + (1-\beta_2)(g^t)^2$, $\sigma = \sqrt{v / (1-\beta_2^t)} + \varepsilon$ |
+
+with $t$ counted from 1 in Adam's bias correction. Two traps are worth knowing: torch's momentum
+adds the whole gradient ($v = \beta v + g$, not the moving average $\beta v + (1-\beta) g$), and
+torch's RMSprop starts from $v = 0$ (the lecture's `rmsprop_lecture` starts at $\sigma^0 = |g^0|$).
+
+Fill in each `...` below, run the cell, then run the check under it.
+`check_update(yours, "adam", **hyper)` runs your optimizer and the built-in one on three
+surfaces for 40 steps and says "matches step for step", or shows the first step where they part —
+θ, g, m and σ of both side by side — and the likely cause when it is a known mistake."""),
+    ("code", EXERCISE_SETUP),
+    ("md", "## 1. Momentum (heavy ball, as `torch.optim.SGD`)"),
+    ("code", MOMENTUM_EXERCISE),
+    ("code", 'check_update(my_momentum, "momentum", momentum=0.9)'),
+    ("md", "## 2. RMSprop (as `torch.optim.RMSprop`: v starts at 0)"),
+    ("code", RMSPROP_EXERCISE),
+    ("code", 'check_update(my_rmsprop, "rmsprop", alpha=0.99, eps=1e-8)'),
+    ("md", "## 3. Adam"),
+    ("code", ADAM_EXERCISE),
+    ("code", 'check_update(my_adam, "adam", betas=(0.9, 0.999), eps=1e-8)'),
+    ("md", "## Solutions\n\nThe cell below holds a solution to each exercise (its code is hidden in JupyterLab: "
+           "click the bar to show it) and checks them; the race uses the solution's Adam until yours matches."),
+    ("hidden", SOLUTIONS),
+    ("md", "## The race\n\nYour Adam against the built-in Adam and momentum on Himmelblau's surface (four minima ★), "
+           "all at η = 10⁻². **Look at** your path: it lies under the dashed built-in Adam for every one of the 300 "
+           "steps — the check above, drawn — and heads straight for the minimum at (−2.8, 3.1), while momentum "
+           "gets there first by circling it. Move β₁, β₂ or ε: both Adams follow, since your factory takes "
+           "torch's keywords."),
+    ("code", 'racer = my_adam if check_update(my_adam, "adam").ok else solution_adam\n'
+             'print("racing", "your Adam" if racer is my_adam else "the solution\'s Adam (yours does not match the built-in one yet)")'),
+    ("code", 'race = Explorer(surface="himmelblau", optimizers=[racer, "adam", "momentum"], steps=300, lr=1e-2)\nrace'),
+    ("md", "## Take it home\n\nA small GIF of the race (40 frames), written next to this notebook."),
+    ("code", 'from IPython.display import Image\n\n'
+             'gif = save_gif(race, "my_adam_race.gif", frames=40, dpi=40)\n'
+             'Image(filename=gif)'),
+]
+
+# Notebooks that are not a lecture point (the README lists them after the lecture's).
+EXERCISES = (
+    LectureNotebook("10_write_your_own.ipynb", "§6", "exercise: write momentum, RMSprop and Adam yourself; "
+                    "check_update compares them step for step with the built-in ones; race and export a GIF"),
+)
+
+
+def _cell(kind: str, text: str):
+    """A Markdown cell ("md"), a code cell ("code") or a code cell whose source JupyterLab
+    hides until clicked ("hidden": the exercise's solutions)."""
+    if kind == "md":
+        return new_markdown_cell(text)
+    if kind == "hidden":
+        return new_code_cell(text, metadata={"jupyter": {"source_hidden": True}})
+    return new_code_cell(text)
+
 
 def build(name: str) -> nbformat.NotebookNode:
     """The notebook `name` (no outputs)."""
-    cells = [new_markdown_cell(text) if kind == "md" else new_code_cell(text) for kind, text in NOTEBOOKS[name]]
+    cells = [_cell(kind, text) for kind, text in NOTEBOOKS[name]]
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}

@@ -26,8 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOK_BUDGET = 60.0  # seconds (wall clock) for all notebooks together, on a 2-core machine
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # kernels at a time: one per core, at most two
-NAMES = [entry.notebook for entry in NOTEBOOKS]
-WARNING_WORDS = ("Warning", "WARNING", "Traceback", "Error")
 
 
 def _generator():
@@ -35,6 +33,11 @@ def _generator():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+ENTRIES = (*NOTEBOOKS, *_generator().EXERCISES)  # the lecture's, then the exercises (notebook 10)
+NAMES = [entry.notebook for entry in ENTRIES]
+WARNING_WORDS = ("Warning", "WARNING", "Traceback", "Error")
 
 
 def test_every_lecture_notebook_exists_and_nothing_else():
@@ -142,7 +145,7 @@ def test_notebook_shows_a_static_figure_and_exports_its_gif(executed, name):
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     widgets = [o for c in nb.cells for o in c.get("outputs", []) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widgets, f"{name} displays no widget (the Explorer)"
-    entry = next(e for e in NOTEBOOKS if e.notebook == name)
+    entry = next(e for e in ENTRIES if e.notebook == name)
     if entry.gif is not None:
         assert images, f"{name} has no static figure (PNG) for places where widgets do not render"
         gif = workdir / entry.gif
@@ -168,3 +171,22 @@ def test_static_figure_is_a_png_of_the_scene_and_reuses_given_runs():
     assert static_figure(scene, scene.run()).data == image.data
     with pytest.raises(ValueError, match="runs= goes with a Scene"):
         static_figure(object(), {})
+
+
+@pytest.mark.notebooks
+def test_the_exercise_notebook_checks_races_and_shows_its_gif(executed):
+    """Notebook 10 as shipped (blanks): the checks say "not filled in yet", the solutions
+    match, the race runs the solution's Adam and says so, and the GIF is written and shown."""
+    from PIL import Image
+
+    results, _, _, workdir = executed
+    nb, _ = results["10_write_your_own.ipynb"]
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert sum("not filled in yet" in h for h in html) == 3
+    assert printed.count("matches step for step") == 3
+    assert "racing the solution's Adam (yours does not match the built-in one yet)" in printed
+    assert any("image/gif" in o.get("data", {}) for o in outputs)
+    with Image.open(workdir / "my_adam_race.gif") as gif:
+        assert gif.n_frames == 40

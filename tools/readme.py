@@ -50,13 +50,24 @@ def gallery_names(nb) -> tuple[str, ...]:
     return (*nb.scenes, *nb.sweeps)
 
 
+def notebook_entries() -> tuple:
+    """Every notebook: the lecture's (`lossviz.lecture.NOTEBOOKS`), then the exercises the
+    notebook generator lists (`EXERCISES` in notebooks/_make_notebooks.py)."""
+    import importlib.util
+
+    from lossviz.lecture import NOTEBOOKS
+
+    spec = importlib.util.spec_from_file_location("_make_notebooks", REPO / "notebooks" / "_make_notebooks.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    return (*NOTEBOOKS, *generator.EXERCISES)
+
+
 def notebook_table() -> str:
     """Markdown table: lecture point → notebook → what you see, its scenes, its sweeps and
     their pictures (thumbnails of docs/lecture/NAME.png, each a link to the full size)."""
-    from lossviz.lecture import NOTEBOOKS
-
     rows = ["| lecture point | notebook | what you see | scenes | sweeps | figures |", "| --- | --- | --- | --- | --- | --- |"]
-    for nb in NOTEBOOKS:
+    for nb in notebook_entries():
         scenes = ", ".join(f"`{s}`" for s in nb.scenes) or "—"
         sweeps = ", ".join(f"`{s}`" for s in nb.sweeps) or "—"
         pictures = " ".join(

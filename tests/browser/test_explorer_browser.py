@@ -1,7 +1,7 @@
 """What a student sees: every notebook's Explorer in JupyterLab, in a real (headless) Chromium
 at 1280 x 800 (file browser folded away).
 
-For 00_explorer and every lecture notebook (01 … 09): Run All, then with no input — no cell
+For 00_explorer, every lecture notebook (01 … 09) and the exercise notebook 10: Run All, then with no input — no cell
 error, no JS error, the canvas painted (background loaded, paths drawn where the kernel's θ
 says), and the Explorer still shows the notebook's own scene at η × 1. On 00_explorer (and
 on lecture notebooks with several runs) the controls are driven as a person would: an η key
@@ -32,6 +32,7 @@ pytestmark = pytest.mark.browser
 
 EXPLORER_NB = "00_explorer.ipynb"
 LECTURE_NBS = sorted(p.name for p in REPO_NOTEBOOKS.glob("0[1-9]_*.ipynb"))
+EXERCISE_NBS = sorted(p.name for p in REPO_NOTEBOOKS.glob("1[0-9]_*.ipynb"))  # 10: the student's own Adam races
 SCREENSHOT_NBS = {EXPLORER_NB, "05_adam.ipynb", "06_burst_and_schedules.ipynb"}  # 1280x800 and 150 %
 ETA_NBS = {"05_adam.ipynb", "06_burst_and_schedules.ipynb"}  # several runs: η key press checked
 PLAY_NBS = {"06_burst_and_schedules.ipynb"}                  # Play and scrub checked too
@@ -65,15 +66,19 @@ def _cell_sources(name: str) -> list[str]:
 
 def reference_expr(name: str) -> str:
     """What the notebook's Explorer cell shows, as kernel code: `_S["scene"]` for a lecture
-    notebook (the name is read from the cell source), the `Explorer(...)` call for 00."""
+    notebook (the name is read from the cell source), the `Explorer(...)` call for 00 (the
+    cell's last line) and for 10 (`race = Explorer(...)`, then `race`)."""
     for src in _cell_sources(name):
         m = SCENE_RE.search(src)
         if m:
             return f'_S["{m.group(1)}"]'
     for src in _cell_sources(name):
-        last = src.strip().splitlines()[-1]
-        if last.startswith("Explorer("):
-            return last
+        lines = src.strip().splitlines()
+        if lines[-1].startswith("Explorer("):
+            return lines[-1]
+        shown = [line.split("=", 1)[1].strip() for line in lines[:-1] if line.startswith(f"{lines[-1]} = Explorer(")]
+        if shown:
+            return shown[-1]
     raise AssertionError(f"{name}: no Explorer cell found")
 
 
@@ -449,9 +454,11 @@ def test_lecture_notebooks_found():
     assert len(LECTURE_NBS) == 9, LECTURE_NBS
     for name in LECTURE_NBS:
         assert any(SCENE_RE.search(s) for s in _cell_sources(name)), f"{name} has no Explorer.from_scene cell"
+    assert EXERCISE_NBS == ["10_write_your_own.ipynb"], EXERCISE_NBS
+    assert reference_expr(EXERCISE_NBS[0]).startswith("Explorer(surface=")
 
 
-@pytest.mark.parametrize("name", LECTURE_NBS)
+@pytest.mark.parametrize("name", LECTURE_NBS + EXERCISE_NBS)
 def test_lecture_notebook(lab_app, name):
     lab_app._lv_open = None
     ensure_open(lab_app, name)
@@ -462,7 +469,24 @@ def test_lecture_notebook(lab_app, name):
     if name in PLAY_NBS:
         play_check(lab_app, name, rates=(30,))  # 4 runs × 10,000 steps: Play draws only each frame's new rows
         scrub_check(lab_app, name)
+    if name in EXERCISE_NBS:
+        hidden_solution_check(lab_app, name)
     no_js_errors(lab_app)
+
+
+def hidden_solution_check(lp, name: str):
+    """JupyterLab honours the solution cell's `source_hidden`: one input collapsed to a
+    placeholder, and no solution code on the page; its output (the checks) is shown."""
+    placeholder = lp.page.locator(".jp-InputPlaceholder")
+    assert placeholder.count() == 1, f"{placeholder.count()} collapsed inputs in {name}"
+    placeholder.first.scroll_into_view_if_needed()
+    settle(lp)
+    shot = lp.screenshot("hidden-solution")
+    text = lp.page.locator(".jp-Notebook").first.inner_text()
+    outputs = "\n".join(lp.page.locator(".jp-OutputArea").all_inner_texts())
+    print(f"[browser-test] {name}: solution cell collapsed; screenshot {shot}")
+    assert "def solution_adam" not in text, "the solution code is visible"
+    assert outputs.count("matches step for step") == 3, "the solutions' checks are not shown"
 
 
 def test_screenshots_listed(lab_app):
