@@ -253,6 +253,7 @@ def sweep_figure(
     relative: bool = False,
     target: float | None = None,
     regions: bool = False,
+    results: Mapping[str, Any] | None = None,
 ) -> Figure:
     """Run the sweeps and draw them: final loss against η per optimizer, or (with `heatmap`,
     a hyperparameter key such as "momentum" or "beta1", and its `values`) one η × value
@@ -263,7 +264,8 @@ def sweep_figure(
     (the local quadratic model), False never. `progress(done, total)` counts
     configuration-steps over all the sweeps. relative: final loss over the start's loss;
     target: a line at that ratio; regions: the η axis split at the surface's 2/λ_max into
-    the crawl and zig-zag regions."""
+    the crawl and zig-zag regions. results: optimizer name → optimizers.SweepResult of
+    exactly these settings, computed before (then nothing is run)."""
     import optimizers
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -291,7 +293,8 @@ def sweep_figure(
     if heatmap is None:
         from lossviz.view import stability_limit
 
-        results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i)) for i, n in enumerate(names)}
+        if results is None:
+            results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i)) for i, n in enumerate(names)}
         fig = Figure(figsize=figsize or style.FIGSIZE, dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -306,12 +309,12 @@ def sweep_figure(
         return fig
     if values is None or len(values) == 0:
         raise ValueError(f"heatmap {heatmap!r} needs values")
-    results = {}
+    given, results = results, {}
     for i, n in enumerate(names):
         keys = sweep_keys(n)
         if heatmap not in keys:
             raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")
-        results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **_sweep_grid(n, heatmap, values))
+        results[n] = given[n] if given is not None else optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **_sweep_grid(n, heatmap, values))
     fig = Figure(figsize=figsize or (max(6.5 * len(names) + 1.8, style.FIGSIZE[0]), style.FIGSIZE[1]), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
