@@ -13,7 +13,7 @@ stretch while σ still remembers a steep one.
 * `first_step_figure(scene)` — the scene's usual view plus an inset on the start: the first
   step of σ⁰ = |g⁰| (η per coordinate) against torch's v = 0 (η/√(1 − α)).
 
-The numbers these figures draw come from `longest_step`, `steep_steps` and `spans`, which
+The numbers these figures draw come from `lossviz.draw.longest_step`, `steep_steps` and `spans`, which
 tests/test_lecture.py asserts on.
 """
 
@@ -28,16 +28,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from lossviz import style
-from lossviz.draw import draw_paths, draw_surface
+from lossviz.draw import draw_paths, draw_surface, longest_step
 
 STEEP_GRAD = 15.0  # ‖g‖ at and above which a stretch of the crescent counts as steep
 LINEAR_STEPS = 10  # the strips' t axis is linear up to here, logarithmic after
-
-
-def longest_step(traj, b: int = 0) -> np.ndarray:
-    """maxᵢ |θᵢᵗ⁺¹ − θᵢᵗ| / ηₜ for t = 0 … T−1: the longer coordinate step, in units of η."""
-    with np.errstate(all="ignore"):
-        return (np.abs(np.diff(traj.theta[:, b, :], axis=0)) / traj.lr[:, b, None]).max(axis=1)
 
 
 def steep_steps(traj, b: int = 0, threshold: float = STEEP_GRAD) -> np.ndarray:

@@ -133,7 +133,7 @@ LECTURE_SCENES: dict[str, Scene] = {
         runs=[RunSpec("rmsprop_lecture", ROSENBROCK_RMSPROP_LR, {"alpha": a}, label=f"rmsprop α={a:g}") for a in RMSPROP_ALPHAS],
         steps=1000,
         title="§5 RMSprop from small α (brakes at once) to large α (remembers long)",
-        panels=("grad_norm", "step_length"),
+        panels=("grad_norm", "longest_step"),  # the notebook's still: lossviz.braking.braking_figure
     ),
     "p05_rmsprop_v0": _scene(
         surface="rosenbrock",
@@ -421,7 +421,7 @@ NOTEBOOKS: tuple[LectureNotebook, ...] = (
     LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter: Adagrad's steps along the floor 120× GD's best η; the mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
     LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock, a strip per α: α = 0.1 keeps every step within 0.74–1.05 η; α = 0.99 shrinks to 0.02 η after the steep descent for 640 steps and overshoots to 7 η at the next wall; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
     LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum: it travels the floor like RMSprop and damps the bounce like momentum", ("p06_adam",)),
-    LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst (η/σ past 2/λ_max, silent growth, then the jump); decay, cosine and warm-up from one peak η", ("p07_adagrad_burst", "p08_schedules"), explorer="p08_schedules", exported="p08_schedules"),
+    LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst (η/σ past 2/λ_max, silent growth, then the jump); decay, cosine and warm-up from one peak η", ("p07_adagrad_burst", "p08_schedules"), explorer="p08_schedules", exported="p07_adagrad_burst"),
     LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression over (w, b): batch size from full to 1, and the noisy gradient each step used", ("p09_batch_size",)),
     LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape (▶, not divergence) by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
     LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps over 10,000 steps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),

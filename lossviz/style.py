@@ -126,6 +126,7 @@ PANEL_TITLES: dict[str, str] = {
     "grad2": "g₂, the gradient across (signed)",
     "abs_theta2": "|θ₂|, the distance across the valley",
     "step_length": "step length |Δθᵢ|/η (θ₁ thick, θ₂ thin)",
+    "longest_step": "step length maxᵢ |Δθᵢ|/η",
     "used_grad": "‖ĝ‖, the gradient each step used",
 }
 

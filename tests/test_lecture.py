@@ -249,6 +249,21 @@ def test_p05_braking_view_small_alpha_follows_the_slope_large_alpha_remembers_th
         assert shaded == int((traj.grad_norm[:-1, 0] >= STEEP_GRAD).sum())  # the grey spans: the steep steps
 
 
+def test_p05_gif_and_explorer_panel_is_the_longest_step_one_line_per_alpha():
+    from lossviz.export import build_view
+
+    view, _ = build_view(SCENES["p05_rmsprop_alpha"])
+    try:
+        lines = view.curves["longest_step"].bold
+        assert len(lines) == len(RMSPROP_ALPHAS)  # one curve per α, not one per α and parameter
+        for line, traj in zip(lines, runs_of("p05_rmsprop_alpha").values()):
+            x, y = line.get_data()
+            step = (np.abs(np.diff(traj.theta[:, 0], axis=0)) / traj.lr[:, 0, None]).max(axis=1)
+            np.testing.assert_allclose(y, step[np.asarray(x, dtype=int)])
+    finally:
+        view.figure.clear()
+
+
 def test_p05_torch_start_v0_zero_takes_a_first_step_1_over_sqrt_1_minus_alpha_larger():
     lecture = run_labelled("p05_rmsprop_v0", "σ⁰ = |g⁰|")
     torch_ = run_labelled("p05_rmsprop_v0", "v = 0")
