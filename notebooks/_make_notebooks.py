@@ -260,7 +260,7 @@ explodes.
                "and a larger burst (|θ₂| up to 0.28) and gains nothing — the mean form's σ⁰ = |g⁰| is "
                "already a fair statistic at step 0. Warm-up pays where σ starts badly (torch's v = 0)."),
         figure("p08_schedules"),
-        *explore_and_export("06_burst_and_schedules.ipynb", "Switch the schedule menu between constant, inverse_sqrt and cosine_annealing."),
+        *explore_and_export("06_burst_and_schedules.ipynb", "Switch the schedule menu from constant to inverse_sqrt or cosine_annealing: does the burst still come?"),
     ],
     "07_batch_minibatch_stochastic.ipynb": [
         ("md", r"""# §9 Batch, mini-batch and stochastic gradients
