@@ -69,7 +69,7 @@ def _grad_norm_grid(surface, n: int = 300):
     return X, Y, G
 
 
-def _alpha_label(value: float, pos=None) -> str:
+def _plain_number(value: float, pos=None) -> str:
     return f"{value:g}"
 
 
@@ -103,11 +103,13 @@ def braking_figure(scene, runs: Mapping[str, object] | None = None, *, dpi: floa
     ax.tick_params(labelsize=style.FONT_SIZE)
     ax.xaxis.label.set_fontsize(style.FONT_SIZE)
     ax.yaxis.label.set_fontsize(style.FONT_SIZE)
+    # the two notes are placed for Rosenbrock's window: the floor y = x² at its bottom (0, 0), and the start
+    start = np.asarray(next(iter(runs.values())).theta[0, 0], dtype=float)
     ax.annotate(f"gentle floor: ‖g‖ < {STEEP_GRAD:g}\ninside the dashed line", (0.0, 0.0), xytext=(0.02, -0.6),
                 fontsize=style.SMALL_SIZE, ha="center", va="top", color="0.15", zorder=9,
                 arrowprops=dict(arrowstyle="-", color="0.3", lw=1.0, shrinkB=4),
                 bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="none", alpha=0.85))
-    ax.annotate(f"steep walls: ‖g‖ ≥ {STEEP_GRAD:g}", (-1.5, 2.0), xytext=(-1.9, 2.75), fontsize=style.SMALL_SIZE,
+    ax.annotate(f"steep walls: ‖g‖ ≥ {STEEP_GRAD:g}", tuple(start), xytext=(-1.9, 2.75), fontsize=style.SMALL_SIZE,
                 ha="left", va="center", color="0.15", zorder=9, arrowprops=dict(arrowstyle="-", color="0.3", lw=1.0, shrinkB=6),
                 bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="none", alpha=0.85))
 
@@ -133,7 +135,7 @@ def braking_figure(scene, runs: Mapping[str, object] | None = None, *, dpi: floa
         sax.set_yscale("log")
         sax.set_ylim(3e-3, 25)
         sax.yaxis.set_major_locator(FixedLocator([0.01, 0.1, 1, 10]))
-        sax.yaxis.set_major_formatter(FuncFormatter(_alpha_label))
+        sax.yaxis.set_major_formatter(FuncFormatter(_plain_number))
         sax.yaxis.set_minor_locator(NullLocator())
         sax.set_xscale("symlog", linthresh=LINEAR_STEPS, linscale=0.5)
         sax.set_xlim(0, T)
