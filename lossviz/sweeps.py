@@ -309,12 +309,12 @@ def sweep_figure(
         return fig
     if values is None or len(values) == 0:
         raise ValueError(f"heatmap {heatmap!r} needs values")
-    given, results = results, {}
-    for i, n in enumerate(names):
+    results = dict(results or {})  # the given ones are not run again
+    for i, n in enumerate([n for n in names if n not in results]):
         keys = sweep_keys(n)
         if heatmap not in keys:
             raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")
-        results[n] = given[n] if given is not None else optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **_sweep_grid(n, heatmap, values))
+        results[n] = optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i), **_sweep_grid(n, heatmap, values))
     fig = Figure(figsize=figsize or (max(6.5 * len(names) + 1.8, style.FIGSIZE[0]), style.FIGSIZE[1]), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
