@@ -529,6 +529,13 @@ def _linthresh(series: Sequence[np.ndarray]) -> float:
     return float(10 ** np.floor(np.log10(t)))
 
 
+def longest_step(traj, b: int = 0) -> np.ndarray:
+    """maxᵢ |θᵢᵗ⁺¹ − θᵢᵗ| / ηₜ for t = 0 … T−1: the longer coordinate step, in units of η
+    (lecture §5: 1 when σ = |g|, at most 1/√(1 − α) for RMSprop)."""
+    with np.errstate(all="ignore"):
+        return (np.abs(np.diff(traj.theta[:, b, :], axis=0)) / traj.lr[:, b, None]).max(axis=1)
+
+
 # what each panel plots, per run: one series, or two (θ₁ and θ₂)
 def _series(kind: str, r: Run) -> list[np.ndarray]:
     traj, b = r.traj, r.b
@@ -549,6 +556,8 @@ def _series(kind: str, r: Run) -> list[np.ndarray]:
         if kind == "step_length":
             step = np.abs(np.diff(traj.theta[:, b, :], axis=0)) / traj.lr[:, b, None]
             return [_finite(step[:, 0]), _finite(step[:, 1])]
+        if kind == "longest_step":
+            return [_finite(longest_step(traj, b))]
         if kind == "used_grad":
             return [_finite(np.hypot(traj.m[:, b, 0], traj.m[:, b, 1]))]
     raise ValueError(f"unknown panel {kind!r}; valid: {', '.join(PANELS)}")
@@ -786,7 +795,7 @@ PANEL_DRAWERS = {
     "grad_norm": draw_grad_norm,
     "effective_lr": draw_effective_lr,
     "lr": draw_schedule,
-    **{kind: _drawer(kind) for kind in ("grad2", "abs_theta2", "step_length", "used_grad")},
+    **{kind: _drawer(kind) for kind in ("grad2", "abs_theta2", "step_length", "longest_step", "used_grad")},
 }
 
 

@@ -89,6 +89,10 @@ DENSE_PATH_ALPHA = 0.7  # … and see-through, so that a path under it still sho
 HEAD_SIZE = 10
 CURSOR_STYLE = dict(color="0.35", linewidth=1.0, linestyle=":")
 LIMIT_STYLE = dict(color="0.2", linewidth=1.4, linestyle=(0, (4, 2)))  # the stability limit 2/λ
+# §5: the crescent's steep stretches (‖g‖ above a threshold): a line on the contour, grey spans over t
+STEEP_LINE_STYLE = dict(colors="0.1", linewidths=1.3, linestyles=[(0, (5, 3))])
+STEEP_SPAN_STYLE = dict(color="#8c8c8c", alpha=0.35, lw=0)
+STEEP_MARK = dict(marker="^", markersize=10, markeredgecolor="black", markeredgewidth=1.2, linestyle="none")
 
 # Sizes (inches, points, dpi): one figure size, two resolutions.
 FIGSIZE = (40 / 3, 7.5)  # 1600 × 900 px at STILL_DPI, 1280 × 720 at GIF_DPI
@@ -128,6 +132,7 @@ PANEL_TITLES: dict[str, str] = {
     "grad2": "g₂, the gradient across (signed)",
     "abs_theta2": "|θ₂|, the distance across the valley",
     "step_length": "step length |Δθᵢ|/η (θ₁ thick, θ₂ thin)",
+    "longest_step": "step length maxᵢ |Δθᵢ|/η",
     "used_grad": "‖ĝ‖, the gradient each step used",
 }
 

@@ -244,6 +244,7 @@ def sweep_figure(
     relative: bool = False,
     target: float | None = None,
     regions: bool = False,
+    results: Mapping[str, Any] | None = None,
 ) -> Figure:
     """Run the sweeps and draw them: final loss against η per optimizer, or (with `heatmap`,
     a hyperparameter key such as "momentum" or "beta1", and its `values`) one η × value
@@ -254,7 +255,8 @@ def sweep_figure(
     (the local quadratic model), False never. `progress(done, total)` counts
     configuration-steps over all the sweeps. relative: final loss over the start's loss;
     target: a line at that ratio; regions: the η axis split at the surface's 2/λ_max into
-    the crawl and zig-zag regions."""
+    the crawl and zig-zag regions. results: optimizer name → optimizers.SweepResult of
+    exactly these settings, computed before (then nothing is run)."""
     import optimizers
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -282,7 +284,8 @@ def sweep_figure(
     if heatmap is None:
         from lossviz.view import stability_limit
 
-        results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i)) for i, n in enumerate(names)}
+        if results is None:
+            results = {n: optimizers.sweep(surface, n, steps=steps, lr=list(lr), start=start, progress=part(i)) for i, n in enumerate(names)}
         fig = Figure(figsize=figsize or style.FIGSIZE, dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -297,8 +300,8 @@ def sweep_figure(
         return fig
     if values is None or len(values) == 0:
         raise ValueError(f"heatmap {heatmap!r} needs values")
-    results = {}
-    for i, n in enumerate(names):
+    results = dict(results or {})  # the given ones are not run again
+    for i, n in enumerate([n for n in names if n not in results]):
         keys = sweep_keys(n)
         if heatmap not in keys:
             raise ValueError(f"heatmap {heatmap!r}: {n} has no such hyperparameter; valid for {n}: {', '.join(keys) or '(none)'}")

@@ -172,17 +172,28 @@ a step size that changes over time. A small α reacts to the current gradient at
 as soon as the slope steepens: the step $\eta\,g/\sigma$ never exceeds $\eta/\sqrt{1-\alpha}$);
 a large α remembers long."""),
         ("code", SETUP),
-        ("md", "## α from small to large\n\nOne colour per α, dark = small. **Look at** the step-length panel "
-               "|Δθᵢ|/η: with α = 0.1 no step is longer than 1.05 η — it brakes at once; with α = 0.99 steps "
-               "reach about 7 η where the slope changed faster than σ could follow. The ‖g‖ panel shows where "
-               "the slope is steep (the descent into the valley) and gentle (the floor)."),
-        figure("p05_rmsprop_alpha"),
+        ("md", "## α from small to large: the braking view\n\n"
+               "The start lies on the crescent's steep descent wall (‖g‖ = 163); inside the dashed line on the contour "
+               "the floor is gentle (‖g‖ < 15). On the right, one strip per α (dark = small α, on top): the step length "
+               "maxᵢ |Δθᵢ|/η over t, grey where the step starts on a steep stretch (‖g‖ ≥ 15), the dashed line at the cap "
+               "η/√(1 − α). **Look at** the strips after the grey descent:\n\n"
+               "* α = 0.1: every step is 0.74–1.05 η long, steep or gentle — σ follows |g| at once, so it brakes at once "
+               "and never runs ahead of the slope. (Its steps of η bounce across the narrow floor, so it gets the least far.)\n"
+               "* α = 0.5 and 0.9: σ remembers the wall for a while: steps fall to 0.18 η and 0.04 η and are back at η/2 "
+               "by step 13 and 62. Where α = 0.9 runs into a wall at t = 85 (▲ on the contour) its step is 2.99 η.\n"
+               "* α = 0.99 remembers long: on the gentle floor its steps shrink to 0.019 η — σ still holds the wall's "
+               "‖g‖ — and are back at η/2 only after 640 steps; where it meets the wall of the bend at t = 936 (▲) its "
+               "step shoots to 7.15 η before σ catches up."),
+        ("code", "from lossviz.braking import braking_figure, first_step_figure\n"
+                 "from lossviz.lecture import as_image\n"
+                 'as_image(braking_figure(SCENES["p05_rmsprop_alpha"]))'),
         ("md", r"""## How σ starts: σ⁰ = |g⁰| (lecture) vs v = 0 (torch)
 
 `torch.optim.RMSprop` starts from $v = 0$, so its first $\sigma$ is $\sqrt{1-\alpha}\,|g^0|$ and its
-first step is $1/\sqrt{1-\alpha}$ times larger — 10× at its default α = 0.99. **Look at** the
-step-length panel at t = 0: 1 η for the lecture's form, 10 η for torch's."""),
-        figure("p05_rmsprop_v0"),
+first step is $1/\sqrt{1-\alpha}$ times larger — 10× at its default α = 0.99. **Look at** the inset
+(a zoom on the start): both first steps as arrows, 1 η per coordinate for the lecture's form, 10 η for
+torch's; the step-length panel at t = 0 shows the same."""),
+        ("code", 'as_image(first_step_figure(SCENES["p05_rmsprop_v0"]))'),
         *explore_and_export("04_rmsprop_crescent_valley.ipynb", "Move α and watch how fast the step length follows the slope."),
     ],
     "05_adam.ipynb": [
@@ -250,7 +261,7 @@ explodes.
                "and a larger burst (|θ₂| up to 0.28) and gains nothing — the mean form's σ⁰ = |g⁰| is "
                "already a fair statistic at step 0. Warm-up pays where σ starts badly (torch's v = 0)."),
         figure("p08_schedules"),
-        *explore_and_export("06_burst_and_schedules.ipynb", "Switch the schedule menu between constant, inverse_sqrt and cosine_annealing."),
+        *explore_and_export("06_burst_and_schedules.ipynb", "Switch the schedule menu from constant to inverse_sqrt or cosine_annealing: does the burst still come?"),
     ],
     "07_batch_minibatch_stochastic.ipynb": [
         ("md", r"""# §9 Batch, mini-batch and stochastic gradients
@@ -319,7 +330,10 @@ and RMSprop get within a factor of 6 of the 10⁻³ target, and Adam reaches it 
                "speed-up along the floor is about 1/(1 − β), and a condition number of 10⁶ asks for about "
                "√κ = 1000 of it."),
         ("code", 'as_image(SWEEPS["which_lr_momentum"].figure())'),
-        ("md", "## The best η of each optimizer, side by side"),
+        ("md", "## The best η of each optimizer, side by side\n\n10,000 steps each. **Look at** where the paths "
+               "end: GD (η = 1.78·10⁻³) gets to 0.45 of the start's loss, momentum to 0.31 and Adam to 2·10⁻⁹. Momentum "
+               "runs at its best η without a bounce, 2·10⁻³: the sweep's lowest point for it, η = 5.6·10⁻³, bounces "
+               "across the whole valley for all 10,000 steps."),
         figure("best_lr_bowl"),
         *explore_and_export("09_which_learning_rate.ipynb", "Move η by one notch either way and watch the best setting fall apart."),
     ],

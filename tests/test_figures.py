@@ -23,6 +23,7 @@ from matplotlib.text import Text  # noqa: E402
 
 from lossviz import SCENES, style  # noqa: E402
 from lossviz.export import build_view, frame_indices  # noqa: E402
+from lossviz.braking import FIGURES  # noqa: E402
 from lossviz.lecture import LECTURE_SCENES, SWEEPS  # noqa: E402
 
 colorspacious = pytest.importorskip("colorspacious")
@@ -108,6 +109,16 @@ def test_one_frame_of_every_lecture_gif_is_readable(name):
         assert judge(view.figure) == []
     finally:
         view.figure.clear()
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_the_lecture_figures_of_their_own_are_readable(name):
+    """§5's braking view and first-step inset (the notebook's and the gallery's still)."""
+    fig = FIGURES[name](SCENES[name])
+    assert fig.canvas.get_width_height()[0] >= 1600
+    assert judge(fig) == []
+    drawn = {t.get_text() for t in texts(fig)}
+    assert len(drawn) >= 15 and SCENES[name].title in drawn
 
 
 @pytest.mark.parametrize("name", sorted(SWEEPS))

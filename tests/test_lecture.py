@@ -25,6 +25,12 @@ def runs_of(name: str) -> dict:
     return SCENES[name].run()
 
 
+@lru_cache(maxsize=None)
+def fresh_sweep(name: str) -> dict:
+    """optimizer → SweepResult of the named sweep, computed now (not the stored results)."""
+    return SWEEPS[name].compute()
+
+
 def only(name: str):
     """The single run of a one-run scene, as (theta (T+1, 2), trajectory)."""
     (traj,) = runs_of(name).values()
@@ -121,7 +127,7 @@ def test_p02_sweep_no_fixed_lr_reaches_the_target_within_100000_steps():
     assert spec.steps == 100_000 and spec.target == 1e-3
     lr = np.asarray(spec.lr)
     assert lr.min() <= 1e-8 and lr.max() >= 1.0 and len(lr) >= 4 * 8 + 1  # ≥ 4 per decade
-    (result,) = spec.results().values()
+    (result,) = fresh_sweep("p02_no_lr_fits").values()
     bowl, _, limit = bowl_and_limit()
     ratio = np.nan_to_num(result.final_loss, nan=np.inf) / float(bowl.f(np.array(bowl.start)))
     assert ratio.min() > 0.3  # nowhere near 1e-3: crawl on the left, zig-zag on the right
@@ -195,6 +201,69 @@ def test_p05_small_alpha_brakes_as_soon_as_the_slope_steepens():
     assert list(worst.values()) == sorted(worst.values())  # the larger α, the later it brakes
 
 
+def test_p05_braking_view_small_alpha_follows_the_slope_large_alpha_remembers_the_wall():
+    """What notebook 04 says of the braking figure (lossviz.braking), on its scene: after the
+    steep descent (‖g‖ ≥ STEEP_GRAD) the larger α shrinks its steps further and for longer, and
+    where a run meets a steep wall again its step overshoots η by more."""
+    from lossviz.braking import STEEP_GRAD, braking_figure
+
+    scene = SCENES["p05_rmsprop_alpha"]
+    runs = runs_of("p05_rmsprop_alpha")
+    found = {}
+    for spec, traj in zip(scene.runs, runs.values()):
+        step = (np.abs(np.diff(traj.theta[:, 0], axis=0)) / traj.lr[:, 0, None]).max(axis=1)
+        steep = traj.grad_norm[:-1, 0] >= STEEP_GRAD
+        assert steep[0] and traj.grad_norm[0, 0] > 150  # every run starts on the descent wall (‖g‖ = 163)
+        end = int(np.flatnonzero(~steep)[0])  # the first step on the gentle floor
+        low = end + int(np.argmin(step[end : end + 300]))
+        back = low + int(np.flatnonzero(step[low:] >= 0.5)[0])
+        again = steep & (np.arange(len(step)) > end)
+        found[spec.hyper["alpha"]] = dict(end=end, low=step[low], back=back, max=step.max(), min=step.min(),
+                                          far=float(np.hypot(*(traj.theta[-1, 0] - 1.0))),
+                                          flips=float(np.mean(np.diff(np.sign(traj.grad[:, 0, 1])) != 0)),
+                                          wall=step[again].max() if again.any() else None, t_max=int(np.argmax(step)))
+    small, large = found[0.1], found[0.99]
+    assert small["end"] <= 10 and large["end"] <= 20  # the descent lasts 7 to 15 steps
+    assert small["min"] > 0.7 and small["max"] < 1.06  # α = 0.1: every step 0.74 … 1.05 η, steep or gentle
+    # … bouncing across the floor (g₂ flips sign at most steps), so it ends farthest from the minimum
+    assert small["flips"] > 0.4 and small["far"] == max(f["far"] for f in found.values())
+    assert found[0.5]["low"] < 0.2 and found[0.5]["back"] <= 20  # 0.18 η, back to η/2 at step 13
+    assert found[0.9]["low"] < 0.05 and found[0.9]["back"] <= 80  # 0.04 η, back at step 62
+    assert large["low"] < 0.03  # α = 0.99: down to 0.019 η on the floor: σ remembers ‖g‖ = 163
+    assert large["back"] > 500  # … and back to η/2 only after 640 steps
+    assert large["wall"] is not None and large["wall"] > 6 and large["t_max"] > 900  # the wall at t = 936: 7.15 η
+    assert found[0.9]["wall"] > 2.5 and found[0.9]["t_max"] < 100  # α = 0.9 meets a wall at t = 85: 2.99 η
+    alphas = sorted(found)
+    for key in ("back", "max"):
+        assert [found[a][key] for a in alphas] == sorted(found[a][key] for a in alphas), key
+    assert [found[a]["low"] for a in alphas] == sorted((found[a]["low"] for a in alphas), reverse=True)
+    # the figure draws exactly these step lengths, one strip per α, smallest α on top
+    fig = braking_figure(scene, runs)
+    strips = [ax for ax in fig.axes if ax.get_ylabel().startswith("α = ")]
+    assert [ax.get_ylabel() for ax in strips] == [f"α = {a:g}" for a in alphas]
+    for ax, a in zip(strips, alphas):
+        traj = runs[f"rmsprop α={a:g}"]
+        (line,) = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == traj.lr.shape[0]]
+        np.testing.assert_allclose(line.get_ydata(), (np.abs(np.diff(traj.theta[:, 0], axis=0)) / traj.lr[:, 0, None]).max(axis=1))
+        shaded = sum(p.get_width() if hasattr(p, "get_width") else 0 for p in ax.patches)
+        assert shaded == int((traj.grad_norm[:-1, 0] >= STEEP_GRAD).sum())  # the grey spans: the steep steps
+
+
+def test_p05_gif_and_explorer_panel_is_the_longest_step_one_line_per_alpha():
+    from lossviz.export import build_view
+
+    view, _ = build_view(SCENES["p05_rmsprop_alpha"])
+    try:
+        lines = view.curves["longest_step"].bold
+        assert len(lines) == len(RMSPROP_ALPHAS)  # one curve per α, not one per α and parameter
+        for line, traj in zip(lines, runs_of("p05_rmsprop_alpha").values()):
+            x, y = line.get_data()
+            step = (np.abs(np.diff(traj.theta[:, 0], axis=0)) / traj.lr[:, 0, None]).max(axis=1)
+            np.testing.assert_allclose(y, step[np.asarray(x, dtype=int)])
+    finally:
+        view.figure.clear()
+
+
 def test_p05_torch_start_v0_zero_takes_a_first_step_1_over_sqrt_1_minus_alpha_larger():
     lecture = run_labelled("p05_rmsprop_v0", "σ⁰ = |g⁰|")
     torch_ = run_labelled("p05_rmsprop_v0", "v = 0")
@@ -203,6 +272,16 @@ def test_p05_torch_start_v0_zero_takes_a_first_step_1_over_sqrt_1_minus_alpha_la
     step_torch = torch_.theta[1, 0] - torch_.theta[0, 0]
     np.testing.assert_allclose(step_torch / step_lecture, 1 / np.sqrt(1 - alpha), rtol=1e-6)
     np.testing.assert_allclose(np.abs(step_lecture), lecture.lr[0, 0], rtol=1e-6)  # σ⁰ = |g⁰|: a step of η
+    # the figure's inset draws both first steps as arrows from the start, labelled in units of η
+    from lossviz.braking import first_step_figure
+
+    fig = first_step_figure(SCENES["p05_rmsprop_v0"], runs_of("p05_rmsprop_v0"))
+    (inset,) = [c for ax in fig.axes for c in ax.child_axes if c.get_title(loc="left").startswith("the first step")]
+    arrows = {tuple(np.round(a.xy, 9)): np.asarray(a.xyann) for a in inset.texts if a.arrow_patch is not None}
+    for traj in (lecture, torch_):
+        np.testing.assert_allclose(arrows[tuple(np.round(traj.theta[1, 0], 9))], traj.theta[0, 0])
+    labels = sorted(a.get_text() for a in inset.texts if a.arrow_patch is None)
+    assert labels == ["v = 0: 10 η", "σ⁰ = |g⁰|: 1 η"], labels
 
 
 # ---------------------------------------------------------------------------------- §6
@@ -452,6 +531,24 @@ def test_best_lr_scene_uses_the_sweep_optimum():
         assert r.final_loss[i] < 10 * np.nanmin(r.final_loss) + 1e-12, spec
 
 
+def test_best_lr_scene_momentum_at_its_best_eta_without_a_bounce():
+    """Notebook 09's side-by-side: the sweep's lowest momentum point bounces across the whole
+    valley (a solid block on the contour), so the scene takes its best η that settles."""
+    from lossviz.scenes import RunSpec
+
+    runs = runs_of("best_lr_bowl")
+    ratio = {label.split()[0]: t.loss[-1, 0] / t.loss[0, 0] for label, t in runs.items()}
+    momentum = run_labelled("best_lr_bowl", "momentum")
+    assert np.abs(momentum.theta[-1000:, 0, 1]).max() < 1e-6  # on the floor: no bounce
+    assert 0.3 < ratio["momentum"] < 0.32 and 0.44 < ratio["gd"] < 0.46 and ratio["adam"] < 1e-8
+    (r,) = (SWEEPS["which_lr"].results()["momentum"],)
+    lrs = np.asarray(r.values[0])
+    best = float(lrs[np.nanargmin(r.final_loss)])
+    surface = surfaces.get("bowl")
+    bounce = optimizers.run(surface, RunSpec("momentum", best, {"momentum": 0.9}).make_optimizer(), lr=best, steps=10_000)
+    assert best > 5e-3 and np.abs(bounce.theta[-1000:, 0, 1]).max() > 0.5  # 5.62e-3: across the whole window
+
+
 def test_which_lr_momentum_heatmap_only_a_beta_near_1_reaches_the_floor():
     spec = SWEEPS["which_lr_momentum"]
     (r,) = spec.results().values()
@@ -467,6 +564,31 @@ def test_which_lr_momentum_heatmap_only_a_beta_near_1_reaches_the_floor():
 
 
 # ------------------------------------------------------------------------ bookkeeping
+
+
+@pytest.mark.parametrize("name", sorted(SWEEPS))
+def test_the_stored_sweep_results_the_notebooks_draw_equal_a_fresh_computation(name):
+    from lossviz.lecture import _load_sweep_store
+
+    stored = SWEEPS[name].results()
+    assert SWEEPS[name].key() in _load_sweep_store(), f"{name} is not stored: run .venv/bin/python tools/make_gallery.py"
+    fresh = fresh_sweep(name)
+    assert list(stored) == list(fresh) == list(SWEEPS[name].optimizers)
+    for optimizer, result in fresh.items():
+        np.testing.assert_array_equal(stored[optimizer].final_loss, result.final_loss)
+        np.testing.assert_array_equal(stored[optimizer].diverged, result.diverged)
+        assert stored[optimizer].names == result.names
+        np.testing.assert_array_equal(np.asarray(stored[optimizer].values, dtype=object), np.asarray(result.values, dtype=object))
+
+
+def test_a_sweep_with_other_settings_is_computed_not_read_from_the_store():
+    from dataclasses import replace
+
+    spec = replace(SWEEPS["which_lr_momentum"], lr=(1e-3, 1e-2), steps=50)
+    assert spec.key() != SWEEPS["which_lr_momentum"].key()
+    (result,) = spec.results().values()
+    assert result.final_loss.shape == (2, len(spec.values))
+
 
 
 def test_every_lecture_point_has_a_scene_a_test_and_a_notebook():

@@ -4,9 +4,12 @@
     .venv/bin/python tools/make_gallery.py p07_adagrad_burst
 
 The notebooks are committed without outputs, so these PNGs are what GitHub shows of the
-lecture (README.md's lecture table). Each is the scene's last step at the export size of
+lecture (README.md's lecture table). Each is the scene's last step (§5's two scenes: the figures of
+`lossviz.braking`) at the export size of
 `lossviz.export.save_png` (1600 × 900 px), written atomically; each must stay ≤ 400 KB
-(tests/test_gallery.py checks that every file is there, is that size and is current).
+(tests/test_gallery.py checks that every file is there, is that size and is current). Making a
+sweep's picture first writes every sweep's results afresh to lossviz/lecture_sweeps.json, which
+the notebooks draw from (tests/test_lecture.py checks it against a fresh computation).
 """
 
 from __future__ import annotations
@@ -39,8 +42,10 @@ def make(name: str, folder: Path = GALLERY) -> Path:
     from lossviz.style import STILL_DPI
 
     path = folder / f"{name}.png"
-    if name in SWEEPS:
-        figure = SWEEPS[name].figure(dpi=STILL_DPI)
+    from lossviz.braking import FIGURES
+
+    if name in SWEEPS or name in FIGURES:
+        figure = SWEEPS[name].figure(dpi=STILL_DPI) if name in SWEEPS else FIGURES[name](SCENES[name], dpi=STILL_DPI)
         with atomic_path(path) as tmp:
             figure.savefig(tmp, format="png", dpi=STILL_DPI)
     else:
@@ -58,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown gallery picture {unknown[0]!r}; valid: {', '.join(names())}", file=sys.stderr)
         return 2
     GALLERY.mkdir(parents=True, exist_ok=True)
+    from lossviz.lecture import SWEEPS, write_sweep_store
+
+    if any(name in SWEEPS for name in wanted):  # the sweeps' stored results, computed afresh first
+        path = write_sweep_store(list(SWEEPS.values()))
+        print(f"wrote {path.relative_to(REPO)}")
     for name in wanted:
         path = make(name)
         print(f"wrote {path.relative_to(REPO)} ({path.stat().st_size / 1000:.0f} KB)")
