@@ -26,6 +26,7 @@ B > 1 runs contributes B lines, keyed by its own `labels` when it has B of them,
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from typing import Iterator, Mapping, NamedTuple, Sequence
 
@@ -623,8 +624,9 @@ class CurveArtists(_Group):
         if self.limit is not None:
             value, text = self.limit
             extra.append(self.ax.axhline(value, zorder=1, **style.LIMIT_STYLE))
-            extra.append(self.ax.annotate(text, (0.01, value), xycoords=("axes fraction", "data"), xytext=(0, 3),
-                                          textcoords="offset points", fontsize=style.SMALL_SIZE, color="0.2", va="bottom"))
+            self.limit_note = self.ax.annotate(text, (0.01, value), xycoords=("axes fraction", "data"), xytext=(0, 3),
+                                               textcoords="offset points", fontsize=style.SMALL_SIZE, color="0.2", va="bottom")
+            extra.append(self.limit_note)
         self.artists = [*self.faint, *self.bold, self.cursor, *extra]
         self._load()
 
@@ -654,15 +656,20 @@ class CurveArtists(_Group):
             np.concatenate([np.ravel(s) for s in series_all]) if series_all else np.empty(0),
             prefer_linear=self.kind in ("lr", "loss", "grad_norm"),
         )
-        if scale != self.scale:
+        with warnings.catch_warnings():  # a new scale autoscales to the curves (flat ones warn); the limits follow
+            warnings.filterwarnings("ignore", "Attempting to set identical", UserWarning)
             if scale == "symlog":
                 ax.set_yscale("symlog", linthresh=_linthresh(series_all))
-            else:
+            elif scale != self.scale:
                 ax.set_yscale(scale)
-            self.scale = scale
-        elif scale == "symlog":
-            ax.set_yscale("symlog", linthresh=_linthresh(series_all))
+        self.scale = scale
         ax.set_ylim(*value_limits(series_all, scale, reference, include_zero=self.kind in FROM_ZERO))
+        if self.limit is not None:  # the limit's label above its line, or below it near the top (the title is there)
+            to_scale = ax.yaxis.get_transform().transform  # data → the axis's (log, symlog) coordinate
+            lo, hi = (float(to_scale(v)) for v in ax.get_ylim())
+            below = (float(to_scale(self.limit[0])) - lo) / (hi - lo) > 0.8  # where on the panel, 0 … 1
+            self.limit_note.set_va("top" if below else "bottom")
+            self.limit_note.xyann = (0, -3 if below else 3)
         if scale == "log":  # label the decades only: minor labels crowd a small panel
             ax.yaxis.set_minor_formatter(NullFormatter())
             ax.yaxis.set_major_locator(LogLocator(numticks=4))

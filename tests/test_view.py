@@ -368,3 +368,17 @@ def test_a_run_is_coloured_by_its_optimizer_not_by_its_label():
     plt.close(fig)
     assert paths.lines["adam, really GD"].get_color() == style.optimizer_color("gd")
     assert paths.lines["my favourite"].get_color() == style.optimizer_color("adam")
+
+
+def test_a_flat_panel_curve_changes_scale_without_a_warning(tmp_path):
+    """Momentum's η/σ is flat: switching its panel to a log scale used to warn about
+    identical limits before the real ones were set (seen exporting a quadratic race)."""
+    import warnings
+
+    from lossviz import save_gif
+    from lossviz.scenes import RunSpec, Scene
+
+    scene = Scene(surface="quadratic", runs=[RunSpec("adam", 0.05), RunSpec("momentum", 0.05)], steps=120, frames=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save_gif(scene, tmp_path / "q.gif", dpi=40)
