@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
 from lossviz import SCENES, style
-from lossviz.draw import _series, runs_of, surface_grid
+from lossviz.draw import panel_series, runs_of, surface_grid
 from lossviz.export import frame_indices
 from lossviz.view import informative_panels
 
@@ -50,7 +50,7 @@ fig = plt.figure(figsize=style.FIGSIZE, dpi=style.GIF_DPI)
 ax = fig.add_axes((0.08, 0.15, 0.5, 0.72))
 pax = [fig.add_axes((0.68, 0.15 + i * 0.72 / len(panels), 0.29, 0.72 / len(panels) - 0.06)) for i in range(len(panels))]
 runs = runs_of(trajectories)
-series = {p: [_series(p, r) for r in runs] for p in panels}
+series = {p: [panel_series(p, r) for r in runs] for p in panels}
 indices = frame_indices(scene.steps, scene.frames)
 
 def update(k):

@@ -65,9 +65,9 @@ def lr_table(spec, steps: int) -> np.ndarray:
 
 def series(traj: optimizers.Trajectory, panel: str) -> list[np.ndarray]:
     """What a side panel plots for a run (B = 1): the view's own curves (`lossviz.draw`)."""
-    from lossviz.draw import Run, _series
+    from lossviz.draw import Run, panel_series
 
-    return _series(panel, Run("", traj, 0))
+    return panel_series(panel, Run("", traj, 0))
 
 
 def run_block(traj: optimizers.Trajectory, steps: np.ndarray, panels: list[dict], ncol: int, inspect: int | None = None) -> np.ndarray:
