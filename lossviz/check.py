@@ -46,10 +46,11 @@ NOT_FILLED = "not filled in yet"
 
 # ------------------------------------------------------------------ the known mistakes
 
-def _adam(betas, eps, *, correct_m=True, correct_v=True, shift=0, eps_inside=False):
+def _adam(betas, eps, *, correct_m=True, correct_v=True, shift=0, eps_inside=False, root=True):
     """Adam with one mistake switched on; all off it is torch.optim.Adam:
         m_t = β1 m + (1 − β1) g,  v_t = β2 v + (1 − β2) g²,  t from 1
-        m̂ = m / (1 − β1^(t+shift)),  σ = √(v / (1 − β2^(t+shift))) + ε   (eps_inside: √(v̂ + ε))"""
+        m̂ = m / (1 − β1^(t+shift)),  σ = √(v / (1 − β2^(t+shift))) + ε   (eps_inside: √(v̂ + ε);
+        without the root: σ = v̂ + ε)"""
     b1, b2 = betas
 
     def init(theta: Array):
@@ -63,13 +64,13 @@ def _adam(betas, eps, *, correct_m=True, correct_v=True, shift=0, eps_inside=Fal
         v = b2 * v + (1 - b2) * g * g
         m_hat = m / (1 - b1 ** (t + shift)) if correct_m else m
         v_hat = v / (1 - b2 ** (t + shift)) if correct_v else v
-        sigma = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        sigma = np.sqrt(v_hat + eps) if eps_inside else (np.sqrt(v_hat) if root else v_hat) + eps
         return Direction(m_hat, sigma), (t, m, v)
 
     return Optimizer(init, update, "adam_variant")
 
 
-def _rmsprop(alpha, eps, *, first_grad=False, eps_inside=False, swap_alpha=False):
+def _rmsprop(alpha, eps, *, first_grad=False, eps_inside=False, swap_alpha=False, root=True):
     """RMSprop with one mistake switched on; all off (first_grad as the reference) it is the
     registry's: v_t = α v + (1 − α) g² (v₀ = g₀² when first_grad), σ = √v + ε, m = g."""
     keep, new = (1 - alpha, alpha) if swap_alpha else (alpha, 1 - alpha)
@@ -80,7 +81,7 @@ def _rmsprop(alpha, eps, *, first_grad=False, eps_inside=False, swap_alpha=False
     def update(g: Array, state):
         t, v = state
         v = g * g if (t == 0 and first_grad) else keep * v + new * g * g
-        sigma = np.sqrt(v + eps) if eps_inside else np.sqrt(v) + eps
+        sigma = np.sqrt(v + eps) if eps_inside else (np.sqrt(v) if root else v) + eps
         return Direction(g, sigma), (t + 1, v)
 
     return Optimizer(init, update, "rmsprop_variant")
@@ -116,6 +117,12 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("adam_eps_inside", "adam",
             "ε inside the root: σ = √(v̂ + ε); torch adds ε after the root, σ = √v̂ + ε",
             lambda kw: _adam(kw["betas"], kw["eps"], eps_inside=True)),
+    Mistake("adam_no_root", "adam",
+            "the square root is missing: σ = v̂ + ε; σ is a root mean square, σ = √v̂ + ε",
+            lambda kw: _adam(kw["betas"], kw["eps"], root=False)),
+    Mistake("adam_betas_swapped", "adam",
+            "β₁ and β₂ swapped: β₁ averages g (m), β₂ averages g² (v)",
+            lambda kw: _adam(tuple(reversed(kw["betas"])), kw["eps"]) if kw["betas"][0] != kw["betas"][1] else None),
     Mistake("adam_no_correction", "adam",
             "bias correction missing: m̂ = m and v̂ = v; torch divides by 1 − β₁ᵗ and 1 − β₂ᵗ (t counted from 1)",
             lambda kw: _adam(kw["betas"], kw["eps"], correct_m=False, correct_v=False)),
@@ -151,6 +158,9 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("rmsprop_eps_inside", "rmsprop",
             "ε inside the root: σ = √(v + ε); torch adds ε after the root, σ = √v + ε",
             lambda kw: _rmsprop(kw["alpha"], kw["eps"], first_grad=kw["v0"] == "first_grad", eps_inside=True)),
+    Mistake("rmsprop_no_root", "rmsprop",
+            "the square root is missing: σ = v + ε; σ is a root mean square, σ = √v + ε",
+            lambda kw: _rmsprop(kw["alpha"], kw["eps"], first_grad=kw["v0"] == "first_grad", root=False)),
     Mistake("rmsprop_alpha_swapped", "rmsprop",
             "α and 1 − α swapped: v = (1 − α)v + αg²; α is the weight of the old v",
             lambda kw: _rmsprop(kw["alpha"], kw["eps"], first_grad=kw["v0"] == "first_grad", swap_alpha=True)),
@@ -246,7 +256,11 @@ def _watched(opt: Optimizer) -> Optimizer:
         except _Stop:
             raise
         except Exception as error:
-            raise _blank_or_error(error, f"your update at step {t}", t) from None
+            stop = _blank_or_error(error, f"your update at step {t}", t)
+            if t == 0 and not stop.blank and isinstance(error, (TypeError, ValueError)) and "unpack" in str(error):
+                stop = _Stop(t, f"{stop.cause} — the state your init returns must be what update unpacks "
+                                "(the same tuple, in the same order)")
+            raise stop from None
         if out is Ellipsis:
             raise _Stop(t, f"{NOT_FILLED}: update returns `...`", blank=True)
         if isinstance(out, Direction) or not isinstance(out, tuple) or len(out) != 2:
@@ -313,6 +327,7 @@ def _matches_everywhere(opt: Optimizer, runs: list, lr, steps) -> bool:
 
 ROW_FIELDS = ("theta", "g", "m", "sigma")
 SYMBOLS = {"theta": "θ", "g": "g", "m": "m", "sigma": "σ"}
+DIRECTION_NOTE = "m and σ are the Direction(m, sigma) that update returns (for Adam: m̂ and √v̂ + ε)."
 
 
 @dataclass(frozen=True)
@@ -353,7 +368,7 @@ class CheckResult:
             return NOT_FILLED
         where = "" if self.surface is None else f" on {self.surface} from {self.start}, η = {self.lr:g}"
         at = "" if self.step is None else f" at step {self.step}"
-        return f"parts{at}{where}"
+        return f"first differs{at}{where}"
 
     @staticmethod
     def _cells(row: dict, key: str) -> tuple[str, str, bool]:
@@ -377,7 +392,7 @@ class CheckResult:
             widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
             for r in [head, *body]:
                 lines.append("  ".join(c.rjust(w) for c, w in zip(r, widths)).rstrip())
-            lines.append(f"≠: yours differs from the reference by more than {RTOL:g} (relative)")
+            lines.append(f"≠: yours differs from the reference by more than {RTOL:g} (relative). {DIRECTION_NOTE}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -399,7 +414,8 @@ class CheckResult:
                     style = "" if same else ' style="background:#fde2e1" title="differs"'
                     tds.append(f"<td{style}>{e(a)}</td><td>{e(b)}</td>")
                 out.append("<tr>" + "".join(tds) + "</tr>")
-            out.append(f"</table><p>shaded: yours differs from the reference by more than {RTOL:g} (relative)</p>")
+            out.append(f"</table><p>shaded: yours differs from the reference by more than {RTOL:g} (relative). "
+                       f"{e(DIRECTION_NOTE)}</p>")
         out.append("</div>")
         return "".join(out)
 

@@ -492,9 +492,9 @@ surfaces for 40 steps and says "matches step for step", or shows the first step 
     ("code", 'racer = my_adam if check_update(my_adam, "adam").ok else solution_adam\n'
              'print("racing", "your Adam" if racer is my_adam else "the solution\'s Adam (yours does not match the built-in one yet)")'),
     ("code", 'race = Explorer(surface="himmelblau", optimizers=[racer, "adam", "momentum"], steps=300, lr=1e-2)\nrace'),
-    ("md", "## Take it home\n\nA small GIF of the race (40 frames), written next to this notebook."),
+    ("md", "## Take it home\n\nA GIF of the race for your slides (40 frames, 1280 px wide), written next to this notebook."),
     ("code", 'from IPython.display import Image\n\n'
-             'gif = save_gif(race, "my_adam_race.gif", frames=40, dpi=40)\n'
+             'gif = save_gif(race, "my_adam_race.gif", frames=40)\n'
              'Image(filename=gif)'),
 ]
 

@@ -38,10 +38,11 @@ def _registry_restored():
 
 def student_adam(mistake: str | None = None):
     """Adam as a student writes it (the power β^t, not a running product); `mistake` is one of
-    eps_inside, no_correction, no_correction_m, no_correction_v, t_from_0, t_from_2."""
+    eps_inside, no_correction, no_correction_m, no_correction_v, t_from_0, t_from_2, no_root,
+    betas_swapped."""
 
     def factory(betas=(0.9, 0.999), eps=1e-8):
-        beta1, beta2 = betas
+        beta2, beta1 = betas if mistake == "betas_swapped" else betas[::-1]
 
         def init(theta):
             t0 = 1 if mistake == "t_from_2" else 0  # a t that starts at 1 and is incremented first
@@ -55,7 +56,10 @@ def student_adam(mistake: str | None = None):
             v = beta2 * v + (1 - beta2) * g**2
             m_hat = m if mistake in ("no_correction", "no_correction_m") else m / (1 - beta1**t)
             v_hat = v if mistake in ("no_correction", "no_correction_v") else v / (1 - beta2**t)
-            sigma = np.sqrt(v_hat + eps) if mistake == "eps_inside" else np.sqrt(v_hat) + eps
+            if mistake == "eps_inside":
+                sigma = np.sqrt(v_hat + eps)
+            else:
+                sigma = (v_hat if mistake == "no_root" else np.sqrt(v_hat)) + eps
             if mistake == "t_from_0":
                 t = t + 1
             return Direction(m_hat, sigma), (t, m, v)
@@ -67,7 +71,7 @@ def student_adam(mistake: str | None = None):
 
 def student_rmsprop(mistake: str | None = None):
     """torch's RMSprop (v from 0) as a student writes it; `mistake`: sigma0_first_grad,
-    eps_inside, alpha_swapped."""
+    eps_inside, alpha_swapped, no_root."""
 
     def factory(alpha=0.99, eps=1e-8):
         def init(theta):
@@ -82,7 +86,10 @@ def student_rmsprop(mistake: str | None = None):
                     v = (1 - alpha) * v + alpha * g * g
                 else:
                     v = alpha * v + (1 - alpha) * g * g
-            sigma = np.sqrt(v + eps) if mistake == "eps_inside" else np.sqrt(v) + eps
+            if mistake == "eps_inside":
+                sigma = np.sqrt(v + eps)
+            else:
+                sigma = (v if mistake == "no_root" else np.sqrt(v)) + eps
             return Direction(g, sigma), v
 
         return Optimizer(init, update, name="student_rmsprop")
@@ -130,12 +137,15 @@ WRONG = {
     "adam_no_correction_v": (student_adam("no_correction_v"), "adam", "bowl", 0),
     "adam_correction_t_minus_1": (student_adam("t_from_0"), "adam", "bowl", 0),
     "adam_correction_t_plus_1": (student_adam("t_from_2"), "adam", "bowl", 0),
+    "adam_no_root": (student_adam("no_root"), "adam", "bowl", 0),
+    "adam_betas_swapped": (student_adam("betas_swapped"), "adam", "bowl", 1),  # m⁰ = g⁰ and σ⁰ = |g⁰| for any β
     "momentum_ema": (student_momentum("ema"), "momentum", "bowl", 0),
     "momentum_ema_from_g": (student_momentum("ema_from_g"), "momentum", "bowl", 1),  # v⁰ = g⁰ agrees
     "rmsprop_sigma0": (student_rmsprop("sigma0_first_grad"), "rmsprop", "bowl", 0),
     "rmsprop_sigma0_zero": (student_rmsprop_lecture_from_zero, "rmsprop_lecture", "bowl", 0),
     "rmsprop_eps_inside": (student_rmsprop("eps_inside"), "rmsprop", "bowl", 0),
     "rmsprop_alpha_swapped": (student_rmsprop("alpha_swapped"), "rmsprop", "bowl", 0),
+    "rmsprop_no_root": (student_rmsprop("no_root"), "rmsprop", "bowl", 0),
 }
 
 
@@ -356,7 +366,7 @@ def test_a_variant_without_its_mistake_is_the_reference(variant, reference):
 def test_variants_apply_to_the_plain_forms_only():
     assert {m.key for m, _ in variants("adam")} == {k for k in CAUSE if k.startswith("adam_")}
     assert variants("adam", amsgrad=True) == [] and variants("nesterov") == [] and variants("gd") == []
-    assert {m.key for m, _ in variants("rmsprop_lecture")} == {"rmsprop_sigma0_zero", "rmsprop_eps_inside", "rmsprop_alpha_swapped"}
+    assert {m.key for m, _ in variants("rmsprop_lecture")} == {"rmsprop_sigma0_zero", "rmsprop_eps_inside", "rmsprop_alpha_swapped", "rmsprop_no_root"}
     assert variants("rmsprop", centered=True) == [] and variants("rmsprop", momentum=0.5) == []
 
 
@@ -438,7 +448,7 @@ def test_a_students_adam_from_the_notebook_is_checked_races_and_exports_a_gif(tm
         assert gif == tmp_path.resolve() / "my_adam_race.gif" and not (REPO / "notebooks" / "my_adam_race.gif").exists()
         kind, frames = _gif_frames(gif)
         assert kind == "GIF" and len(frames) == 40
-        assert frames[0].shape == (300, 533, 3)  # style.FIGSIZE at 40 dpi
+        assert frames[0].shape == (720, 1280, 3)  # style.FIGSIZE at style.GIF_DPI: readable on a slide
         assert np.abs(frames[0] - frames[-1]).sum(axis=-1).astype(bool).mean() > 0.01  # it moves
         # the student's colour: its legend line in the first frame, and its path by the last
         color = race.scene.colors()["my_adam"]
@@ -481,3 +491,16 @@ def test_sigma_alone_is_compared_where_it_moves_nothing():
     assert not result.ok and (result.surface, result.step) == ("saddle", 0)
     row = next(r for r in result.rows if r["parameter"] == "θ₂")
     assert row["differs"] == ["sigma"] and (row["sigma"], row["sigma_ref"]) == (1.0, 1e-8)
+
+
+def test_an_init_whose_state_update_cannot_unpack_says_they_must_agree():
+    def factory(betas=(0.9, 0.999), eps=1e-8):
+        def update(g, state):
+            t, m, v = state  # three values; init gave one array
+            return Direction(g, np.ones_like(g)), (t, m, v)
+
+        return Optimizer(lambda theta: np.zeros_like(theta), update, name="mismatched")
+
+    result = check_update(factory, "adam")
+    assert not result.ok and result.step == 0
+    assert "must be what update unpacks" in result.cause and "unpack" in result.cause
