@@ -68,8 +68,8 @@ class Summary:
     tol: float
     f_star: float | None
 
-    COLUMNS = ("run", "final_loss", "best_loss", "best_step", "tol_step", "diverged_at", "escaped_at")
-    HEADINGS = ("run", "final f", "best f", "at step", "within tol at", "diverged at", "left window at")
+    COLUMNS = ("run", "final_loss", "best_loss", "best_step", "tol_step", "stay_step", "diverged_at", "escaped_at")
+    HEADINGS = ("run", "final f", "best f", "at step", "within tol at", "stays within from", "diverged at", "left window at")
 
     def __iter__(self):
         return iter(self.rows)
@@ -85,6 +85,7 @@ class Summary:
     def cells(self, row: dict) -> list[str]:
         return [row["run"], number(row["final_loss"]), number(row["best_loss"]), step_text(row["best_step"]),
                 step_text(row["tol_step"]) if row["tol_step"] is not None else DASH,
+                step_text(row["stay_step"]) if row["stay_step"] is not None else DASH,
                 step_text(row["diverged_at"]), step_text(row["escaped_at"])]
 
     def text(self) -> str:

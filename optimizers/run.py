@@ -97,7 +97,7 @@ class Trajectory:
                     float(self.loss[k, b])))))
         return rows
 
-    SUMMARY_COLUMNS = ("run", "final_loss", "best_loss", "best_step", "tol_step", "diverged_at")
+    SUMMARY_COLUMNS = ("run", "final_loss", "best_loss", "best_step", "tol_step", "stay_step", "diverged_at")
 
     def summary(self, tol: float, f_star: float | None = 0.0) -> list[dict]:
         """How each run went, one row per run (the numbers only; `lossviz.inspector` adds the
@@ -107,6 +107,8 @@ class Trajectory:
           best_loss   the lowest f(θ_t) over the finite rows, and best_step, its first t
           tol_step    the first t with f(θ_t) − f* ≤ tol (the gap to the lowest loss there
                       is); −1 when no step gets there, None when f* is unknown (f_star=None)
+          stay_step   the first t from which every later step stays within tol (−1: the run
+                      ends outside it; None without f*) — a run can get there and leave again
           diverged_at Trajectory.diverged_at (−1: never)
         """
         check_positive("tol", tol)
@@ -119,12 +121,15 @@ class Trajectory:
             finite = np.isfinite(loss)
             best = int(np.argmin(np.where(finite, loss, np.inf))) if finite.any() else -1
             if f_star is None:
-                within = None
+                within = stays = None
             else:
-                hits = np.flatnonzero(finite & (loss - f_star <= tol))
+                inside = finite & (loss - f_star <= tol)
+                hits = np.flatnonzero(inside)
                 within = int(hits[0]) if hits.size else -1
+                outside = np.flatnonzero(~inside)
+                stays = -1 if not inside[-1] else (int(outside[-1]) + 1 if outside.size else 0)
             rows.append(dict(zip(self.SUMMARY_COLUMNS, (
-                name, float(loss[-1]), float(loss[best]) if best >= 0 else float("nan"), best, within,
+                name, float(loss[-1]), float(loss[best]) if best >= 0 else float("nan"), best, within, stays,
                 int(self.diverged_at[b])))))
         return rows
 

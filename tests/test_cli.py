@@ -296,8 +296,8 @@ def test_table_summary_and_csv(tmp_path, capsys):
     lines = text.splitlines()
     assert "f − f* ≤ 0.001" in lines[0]
     # f_T = 4⁻⁵⁰ = 2⁻¹⁰⁰ ≈ 7.889e-31, the best, at step 50; within tol at 5 (4⁻⁵ ≤ 10⁻³ < 4⁻⁴)
-    assert lines[2].split() == ["settles", "7.889e-31", "7.889e-31", "50", "5", "—", "—"]
-    assert lines[3].split()[2:] == ["—", "1", "0", "—", "35", "—"]  # no final f; best f(θ₀) = 1; diverged at 35 (1.5³⁵ > 10⁶)
+    assert lines[2].split() == ["settles", "7.889e-31", "7.889e-31", "50", "5", "5", "—", "—"]
+    assert lines[3].split()[2:] == ["—", "1", "0", "—", "—", "35", "—"]  # no final f; best f(θ₀) = 1; diverged at 35 (1.5³⁵ > 10⁶)
     import csv
 
     with open(out, newline="", encoding="utf-8") as f:
@@ -340,7 +340,7 @@ def test_gif_summary_after_the_gif(tmp_path, capsys):
     out = tmp_path / "s.gif"
     assert main(["gif", *BOWL, "--run", "gd:lr=0.5", "--summary", "-o", str(out), "--steps", "20", "--frames", "3", "--dpi", "20"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("wrote") and "f − f* ≤ 0.001" in lines[1] and lines[3].split()[-4:] == ["20", "5", "—", "—"]
+    assert lines[0].startswith("wrote") and "f − f* ≤ 0.001" in lines[1] and lines[3].split()[-5:] == ["20", "5", "5", "—", "—"]
     assert main(["gif", "--tol", "-1", "--summary", "-o", str(tmp_path / "t.gif"), *SMALL]) == 2
     assert "--tol must be a finite number > 0" in one_error_line(capsys)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gif"]  # checked before any work

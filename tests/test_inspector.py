@@ -80,10 +80,11 @@ def test_trajectory_summary_by_hand(bowl_runs):
     assert s["final_loss"] == pytest.approx(0.25**20, rel=1e-12) and s["best_step"] == 20
     assert s["best_loss"] == s["final_loss"] and s["diverged_at"] == -1
     assert s["tol_step"] == 5  # 4⁻⁴ ≈ 3.9e-3 > 10⁻³ ≥ 4⁻⁵ ≈ 9.8e-4
+    assert s["stay_step"] == 5  # and it never leaves again
     # the gap is to f*: with a floor f* = 0.01, 4^−t − 0.01 ≤ 10⁻³ first at t = 4 (4⁻³ ≈ 0.0156 > 0.011)
     assert runs["settles"].summary(1e-3, f_star=0.01)[0]["tol_step"] == 4
     (d,) = runs["blows up"].summary(1e-3)
-    assert d["diverged_at"] == 35 and math.isnan(d["final_loss"]) and d["tol_step"] == -1
+    assert d["diverged_at"] == 35 and math.isnan(d["final_loss"]) and d["tol_step"] == -1 and d["stay_step"] == -1
     assert d["best_loss"] == 1.0 and d["best_step"] == 0  # f(θ₀) = ½(1 + 1); every later step is higher
     assert runs["settles"].summary(1e-3, f_star=None)[0]["tol_step"] is None
 
@@ -160,3 +161,18 @@ def test_scene_csv_is_all_or_nothing(bowl_runs, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_csv(runs, tmp_path / "broken.csv")
     assert 7 in calls and sorted(p.name for p in tmp_path.iterdir()) == ["ok.csv"]  # nothing half-written
+
+
+def test_a_run_that_gets_within_tol_and_leaves_again_says_when_it_stays():
+    """Within tol first at step 1, out again at step 2 (a bounce), within for good from step 3."""
+    from optimizers import Trajectory
+
+    loss = np.array([1.0, 1e-4, 0.5, 1e-4, 2e-4])[:, None]
+    T = len(loss) - 1
+    traj = Trajectory(theta=np.zeros((T + 1, 1, 2)), loss=loss, grad=np.zeros((T + 1, 1, 2)), lr=np.ones((T, 1)),
+                      m=np.zeros((T, 1, 2)), sigma=np.ones((T, 1, 2)), diverged_at=np.array([-1]), labels=("bouncy",))
+    (row,) = traj.summary(1e-3)
+    assert (row["tol_step"], row["stay_step"]) == (1, 3)
+    ends_out = Trajectory(theta=traj.theta, loss=np.array([1.0, 1e-4, 0.5, 1e-4, 0.5])[:, None], grad=traj.grad, lr=traj.lr,
+                          m=traj.m, sigma=traj.sigma, diverged_at=traj.diverged_at)
+    assert ends_out.summary(1e-3)[0]["stay_step"] == -1

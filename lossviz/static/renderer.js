@@ -201,7 +201,7 @@ export function tableAt(meta, data, k) {
   return { step, steps: meta.steps, stride: meta.stride, end: step >= meta.steps, runs };
 }
 
-export const SUMMARY_HEADINGS = ["final f", "best f @ step", "f − f* ≤ tol at", "diverged at", "left window at"];
+export const SUMMARY_HEADINGS = ["final f", "best f @ step", "f − f* ≤ tol at", "stays within from", "diverged at", "left window at"];
 
 // the session's summary (meta.inspect.summary) as text cells, one row per run; null without it
 export function summaryRows(meta) {
@@ -211,7 +211,7 @@ export function summaryRows(meta) {
   const rows = s.rows.map((r, i) => ({
     label: r.run, color: meta.runs[i] ? meta.runs[i].color : "", diverged: r.diverged_at >= 0,
     cells: [r.final_loss === null && r.diverged_at >= 0 ? "diverged" : formatCell(r.final_loss), `${formatCell(r.best_loss)} @ ${at(r.best_step)}`,
-      s.f_star === null ? "no f*" : at(r.tol_step), at(r.diverged_at), at(r.escaped_at)],
+      s.f_star === null ? "no f*" : at(r.tol_step), s.f_star === null ? "no f*" : at(r.stay_step), at(r.diverged_at), at(r.escaped_at)],
   }));
   return { caption: s.text, rows };
 }

@@ -119,10 +119,10 @@ test("the step table at step k: the row that holds k, per run and parameter θ, 
 
 test("the summary's rows as text", () => {
   const meta = { runs: [{ color: "#111" }, { color: "#222" }], inspect: { summary: { tol: 1e-3, f_star: 0, text: "within tol", rows: [
-    { run: "a", final_loss: 7.888609e-31, best_loss: 7.888609e-31, best_step: 50, tol_step: 5, diverged_at: -1, escaped_at: -1 },
-    { run: "b", final_loss: null, best_loss: 1, best_step: 0, tol_step: -1, diverged_at: 35, escaped_at: -1 }] } } };
+    { run: "a", final_loss: 7.888609e-31, best_loss: 7.888609e-31, best_step: 50, tol_step: 5, stay_step: 7, diverged_at: -1, escaped_at: -1 },
+    { run: "b", final_loss: null, best_loss: 1, best_step: 0, tol_step: -1, stay_step: -1, diverged_at: 35, escaped_at: -1 }] } } };
   const s = summaryRows(meta);
-  assert.deepEqual(s.rows.map((r) => r.cells), [["7.889e−31", "7.889e−31 @ 50", "5", "—", "—"], ["diverged", "1 @ 0", "—", "35", "—"]]);
+  assert.deepEqual(s.rows.map((r) => r.cells), [["7.889e−31", "7.889e−31 @ 50", "5", "7", "—", "—"], ["diverged", "1 @ 0", "—", "—", "35", "—"]]);
   assert.ok(s.rows[1].diverged && s.rows[1].color === "#222");
   meta.inspect.summary.f_star = null; // a surface without a listed minimum
   assert.equal(summaryRows(meta).rows[0].cells[2], "no f*");
