@@ -221,14 +221,14 @@ LECTURE_SCENES: dict[str, Scene] = {
         surface="bowl",
         runs=[
             RunSpec("gd", 1.78e-3, label="gd η=1.78e-3"),
-            # the sweep's best for momentum, 5.62e-3, bounces across the whole window for all 10,000
-            # steps (a solid block); 2.37e-3 keeps bouncing at ±0.08; 2e-3 settles and ends lowest
+            # the sweep's best for momentum (median of the last 1,000 steps), 2.37e-3, keeps bouncing
+            # across the valley; 2e-3 settles and ends as low (0.32 of the start's loss)
             RunSpec("momentum", ADAM_SCENE_LRS["momentum"], {"momentum": 0.9},
                     label=f"momentum β=0.9, η={ADAM_SCENE_LRS['momentum']:g} (best without a bounce)"),
-            RunSpec("adam", 0.075, label="adam η=0.075"),
+            RunSpec("adam", 0.075, label="adam η=0.075, β₂=0.999: its own burst from t ≈ 4,150"),
         ],
         steps=SCHEDULE_STEPS,
-        title=f"The best η of each optimizer after {SCHEDULE_STEPS:,} steps on the elongated bowl",
+        title=f"The best η of each optimizer after {SCHEDULE_STEPS:,} steps on the elongated bowl (torch's defaults)",
         panels=("loss",),
     ),
     # §10 — saddle points
@@ -435,11 +435,11 @@ NOTEBOOKS: tuple[LectureNotebook, ...] = (
     LectureNotebook("02_one_learning_rate.ipynb", "§2", "the elongated bowl (κ = 10⁶): η = 1e-2 zig-zags, every stable η crawls for 100,000 steps, no fixed η reaches the minimum", ("p02_zigzag", "p02_crawl"), ("p02_no_lr_fits",), exported="p02_crawl"),
     LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter: Adagrad's steps along the floor 120× GD's best η; the mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
     LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock, a strip per α: α = 0.1 keeps every step within 0.74–1.05 η; α = 0.99 shrinks to 0.02 η after the steep descent for 640 steps and overshoots to 7 η at the next wall; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
-    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum: it travels the floor like RMSprop and damps the bounce like momentum", ("p06_adam",)),
+    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum: it travels the floor like RMSprop and damps the bounce like momentum (β₂ = 0.9999: no burst of its own)", ("p06_adam",)),
     LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst (η/σ past 2/λ_max, silent growth, then the jump); decay, cosine and warm-up from one peak η", ("p07_adagrad_burst", "p08_schedules"), explorer="p07_adagrad_burst", exported="p07_adagrad_burst"),
     LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression over (w, b): batch size from full to 1, and the noisy gradient each step used", ("p09_batch_size",)),
     LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape (▶, not divergence) by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
-    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps over 10,000 steps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
+    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps over 10,000 steps: the median loss of the last 1,000 against η per optimizer, η × β heatmap; Adam's own burst at β₂ = 0.999", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
 )
 
 
