@@ -39,7 +39,13 @@ BURST_STEPS = 450
 SCHEDULE_LR = 0.2  # §8: the peak η of every schedule
 SCHEDULE_STEPS = 10_000
 WARMUP_STEPS = 500  # §8: 5 % of the run
-ADAM_SCENE_LRS = {"momentum": 2e-3, "rmsprop": 0.0316, "adam": 0.075}  # §6: best η of the "which_lr" sweep (momentum: its best that stays in the window)
+ADAM_SCENE_LRS = {"momentum": 2e-3, "rmsprop": 0.0316, "adam": 0.1}  # §6: momentum and RMSprop at their best η of the "which_lr" sweep (momentum: its best without a bounce)
+# §6: Adam's σ remembers |g| for ~1/(1 − β₂) steps. At torch's β₂ = 0.999 σ across forgets the
+# early gradients within ~1,000 steps while g₂ ≈ 0 on the floor, so η/σ across grows past the
+# stability limit and Adam bursts on its own from t ≈ 4,000 (the §7 mechanism); at 0.9999 σ
+# remembers for the whole run and Adam stays on the floor.
+ADAM_BETAS = (0.9, 0.9999)
+TAIL_STEPS = 1000  # robust end-of-run numbers: the median over the last 10 % of a 10,000-step run
 TARGET = 1e-3  # §2, §8: "reaching the minimum" = the loss below 1e-3 of its start
 ROSENBROCK_RMSPROP_LR = 0.01  # §5
 RMSPROP_ALPHAS = (0.1, 0.5, 0.9, 0.99)  # §5: small α → large α
@@ -151,7 +157,8 @@ LECTURE_SCENES: dict[str, Scene] = {
         runs=[
             RunSpec("momentum", ADAM_SCENE_LRS["momentum"], {"momentum": 0.9}, label=f"momentum β=0.9, η={ADAM_SCENE_LRS['momentum']:g}"),
             RunSpec("rmsprop", ADAM_SCENE_LRS["rmsprop"], {"alpha": 0.99}, label=f"rmsprop (torch form, v = 0) α=0.99, η={ADAM_SCENE_LRS['rmsprop']:g}"),
-            RunSpec("adam", ADAM_SCENE_LRS["adam"], label=f"adam β=(0.9, 0.999), η={ADAM_SCENE_LRS['adam']:g}"),
+            RunSpec("adam", ADAM_SCENE_LRS["adam"], {"betas": ADAM_BETAS},
+                    label=f"adam β₁={ADAM_BETAS[0]:g}, β₂={ADAM_BETAS[1]:g}, η={ADAM_SCENE_LRS['adam']:g}"),
         ],
         steps=SCHEDULE_STEPS,
         title="§6 Adam = RMSprop's σ (travels the floor) + momentum's m (damps the bounce)",
@@ -214,14 +221,14 @@ LECTURE_SCENES: dict[str, Scene] = {
         surface="bowl",
         runs=[
             RunSpec("gd", 1.78e-3, label="gd η=1.78e-3"),
-            # the sweep's best for momentum, 5.62e-3, bounces across the whole window for all 10,000
-            # steps (a solid block); 2.37e-3 keeps bouncing at ±0.08; 2e-3 settles and ends lowest
+            # the sweep's best for momentum (median of the last 1,000 steps), 2.37e-3, keeps bouncing
+            # across the valley; 2e-3 settles and ends as low (0.32 of the start's loss)
             RunSpec("momentum", ADAM_SCENE_LRS["momentum"], {"momentum": 0.9},
                     label=f"momentum β=0.9, η={ADAM_SCENE_LRS['momentum']:g} (best without a bounce)"),
-            RunSpec("adam", 0.075, label="adam η=0.075"),
+            RunSpec("adam", 0.075, label="adam η=0.075, β₂=0.999: its own burst from t ≈ 4,150"),
         ],
         steps=SCHEDULE_STEPS,
-        title=f"The best η of each optimizer after {SCHEDULE_STEPS:,} steps on the elongated bowl",
+        title=f"The best η of each optimizer after {SCHEDULE_STEPS:,} steps on the elongated bowl (torch's defaults)",
         panels=("loss",),
     ),
     # §10 — saddle points
@@ -262,6 +269,7 @@ class SweepSpec:
     relative: bool = False  # final loss over the start's loss
     target: float | None = None  # a line at this ratio
     regions: bool = False  # name the crawl and zig-zag regions either side of 2/λ_max
+    median_of: int = 1  # the loss summarised: 1 = the last step's, k = the median over the last k steps
     title: str = ""
 
     def key(self) -> str:
@@ -291,7 +299,7 @@ class SweepSpec:
         for name in self.optimizers:
             if self.heatmap is not None:
                 grid = sweep_grid(name, self.heatmap, self.values)
-            out[name] = optimizers.sweep(surface, name, steps=self.steps, lr=list(self.lr), **grid)
+            out[name] = optimizers.sweep(surface, name, steps=self.steps, lr=list(self.lr), median_of=self.median_of, **grid)
         return out
 
     def figure(self, dpi: float = 120):
@@ -311,6 +319,7 @@ class SweepSpec:
             relative=self.relative,
             target=self.target,
             regions=self.regions,
+            median_of=self.median_of,
         )
 
 
@@ -327,7 +336,8 @@ def _load_sweep_store() -> dict:
 
 def _results_to_plain(results: Mapping[str, Any]) -> dict:
     return {name: {"names": list(r.names), "values": [list(v) for v in r.values],
-                   "final_loss": np.asarray(r.final_loss).tolist(), "diverged": np.asarray(r.diverged).tolist()}
+                   "final_loss": np.asarray(r.final_loss).tolist(), "diverged": np.asarray(r.diverged).tolist(),
+                   "median_of": r.median_of}
             for name, r in results.items()}
 
 
@@ -335,7 +345,8 @@ def _results_from_plain(plain: Mapping[str, Any]) -> dict:
     from optimizers.sweep import SweepResult
 
     return {name: SweepResult(optimizer=name, names=tuple(r["names"]), values=tuple(tuple(v) for v in r["values"]),
-                              final_loss=np.asarray(r["final_loss"], dtype=float), diverged=np.asarray(r["diverged"], dtype=bool))
+                              final_loss=np.asarray(r["final_loss"], dtype=float), diverged=np.asarray(r["diverged"], dtype=bool),
+                              median_of=int(r.get("median_of", 1)))
             for name, r in plain.items()}
 
 
@@ -372,6 +383,7 @@ SWEEPS: dict[str, SweepSpec] = {
         steps=SCHEDULE_STEPS,
         relative=True,
         target=TARGET,
+        median_of=TAIL_STEPS,
     ),
     "which_lr_momentum": SweepSpec(
         surface="bowl",
@@ -380,6 +392,9 @@ SWEEPS: dict[str, SweepSpec] = {
         steps=SCHEDULE_STEPS,
         heatmap="momentum",
         values=(0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999),
+        relative=True,
+        target=TARGET,
+        median_of=TAIL_STEPS,
     ),
 }
 
@@ -420,11 +435,11 @@ NOTEBOOKS: tuple[LectureNotebook, ...] = (
     LectureNotebook("02_one_learning_rate.ipynb", "§2", "the elongated bowl (κ = 10⁶): η = 1e-2 zig-zags, every stable η crawls for 100,000 steps, no fixed η reaches the minimum", ("p02_zigzag", "p02_crawl"), ("p02_no_lr_fits",), exported="p02_crawl"),
     LectureNotebook("03_adagrad.ipynb", "§3, §4", "η/σ per parameter: Adagrad's steps along the floor 120× GD's best η; the mean form beside torch's sum form", ("p03_per_parameter", "p04_adagrad_mean_vs_sum"), explorer="p04_adagrad_mean_vs_sum", exported="p04_adagrad_mean_vs_sum"),
     LectureNotebook("04_rmsprop_crescent_valley.ipynb", "§5", "RMSprop on Rosenbrock, a strip per α: α = 0.1 keeps every step within 0.74–1.05 η; α = 0.99 shrinks to 0.02 η after the steep descent for 640 steps and overshoots to 7 η at the next wall; σ⁰ = |g⁰| vs v = 0", ("p05_rmsprop_alpha", "p05_rmsprop_v0")),
-    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum: it travels the floor like RMSprop and damps the bounce like momentum", ("p06_adam",)),
+    LectureNotebook("05_adam.ipynb", "§6", "Adam = RMSprop + momentum: it travels the floor like RMSprop and damps the bounce like momentum (β₂ = 0.9999: no burst of its own)", ("p06_adam",)),
     LectureNotebook("06_burst_and_schedules.ipynb", "§7, §8", "the Adagrad burst (η/σ past 2/λ_max, silent growth, then the jump); decay, cosine and warm-up from one peak η", ("p07_adagrad_burst", "p08_schedules"), explorer="p07_adagrad_burst", exported="p07_adagrad_burst"),
     LectureNotebook("07_batch_minibatch_stochastic.ipynb", "§9", "linear regression over (w, b): batch size from full to 1, and the noisy gradient each step used", ("p09_batch_size",)),
     LectureNotebook("08_saddle_points.ipynb", "§10", "stuck on the stable manifold; escape (▶, not divergence) by offset, momentum, noise", ("p10_saddle", "p10_monkey_saddle", "p10_double_well"), explorer="p10_double_well", exported="p10_double_well"),
-    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps over 10,000 steps: final loss against η per optimizer, η × β heatmap", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
+    LectureNotebook("09_which_learning_rate.ipynb", "§2, §8", "sweeps over 10,000 steps: the median loss of the last 1,000 against η per optimizer, η × β heatmap; Adam's own burst at β₂ = 0.999", ("best_lr_bowl",), ("which_lr", "which_lr_momentum")),
 )
 
 

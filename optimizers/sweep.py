@@ -31,9 +31,10 @@ class SweepResult:
     optimizer: str
     names: tuple[str, ...]  # ("lr", grid keyword 1, ...)
     values: tuple[tuple[Any, ...], ...]  # the values along each axis
-    final_loss: Array  # NaN where diverged
+    final_loss: Array  # NaN where diverged; the median over the last `median_of` steps
     diverged: NDArray[np.bool_]
     steps_to_tol: NDArray[np.int_] | None = None  # first step with loss ≤ tol (−1: never)
+    median_of: int = 1  # 1: final_loss is the last step's loss
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -77,6 +78,7 @@ def sweep(
     tol: float | None = None,
     escape_radius: float = ESCAPE_RADIUS,
     progress: Callable[[int, int], None] | None = None,
+    median_of: int = 1,
     **grid: Sequence[Any],
 ) -> SweepResult:
     """Run every combination of `lr` × the grid keywords as one batch; keep only final losses.
@@ -87,8 +89,14 @@ def sweep(
     up to CHUNK, keeping only θ and the optimizer state; each final loss equals that of
     `run` with the same settings. `progress(done, total)` is called now and then with the
     configuration-steps done so far (total = configurations × steps).
+
+    `median_of` = k > 1 makes final_loss the median of the losses after the last k steps
+    (f(θ_{T−k+1}) … f(θ_T)): a run that ends in a sawtooth or a bounce is then summarised by
+    where it mostly is, not by where its last step happens to fall.
     """
     check_run_args(surface, steps, 0.0, None, 0)
+    if isinstance(median_of, bool) or not isinstance(median_of, (int, np.integer)) or not 1 <= median_of <= steps:
+        raise ValueError(f"sweep: median_of must be an integer from 1 to steps ({steps}), got {median_of!r}")
     if tol is not None:
         check_number("tol", tol)
     check_number("escape_radius", escape_radius, low=0.0, low_open=True)
@@ -132,7 +140,7 @@ def sweep(
         lr_part = column(_column(eta[part]))  # a float, or (b, 2) like every batched hyperparameter
         hits = None if tol is None else steps_to_tol[part]
         report = None if progress is None else (lambda t, lo=lo: progress(lo * steps + min(size, B - lo) * t, B * steps))
-        loss[part], done[part] = _final_loss(surface, opt, lr_part, theta0[part], steps, escape_radius, tol, hits, report)
+        loss[part], done[part] = _final_loss(surface, opt, lr_part, theta0[part], steps, escape_radius, tol, hits, report, int(median_of))
     diverged = done | ~np.isfinite(loss)
     final = np.where(diverged, np.nan, loss)
     return SweepResult(
@@ -142,18 +150,23 @@ def sweep(
         final_loss=final.reshape(shape),
         diverged=diverged.reshape(shape),
         steps_to_tol=None if steps_to_tol is None else steps_to_tol.reshape(shape),
+        median_of=int(median_of),
     )
 
 
-def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_tol, report=None):
-    """One batch of a sweep: (final loss, stopped) per configuration; fills `steps_to_tol`."""
+def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_tol, report=None, median_of=1):
+    """One batch of a sweep: (final loss, stopped) per configuration — the median loss over
+    the last `median_of` steps; fills `steps_to_tol`."""
     theta = np.array(theta)
     grad, step = surface.grad, stepper(opt, surface)
     done = np.zeros(len(theta), dtype=bool)
+    tail = np.empty((median_of, len(theta))) if median_of > 1 else None
     with np.errstate(all="ignore"):  # divergence is data
         state = opt.init(theta)
         for t in range(steps):
             theta, _, _, state = step(theta, grad(theta), state, eta)
+            if tail is not None and t >= steps - median_of:
+                tail[t - (steps - median_of)] = surface.f(theta)
             if tol is not None:
                 hit = (surface.f(theta) <= tol) & (steps_to_tol < 0)
                 steps_to_tol[hit] = t + 1
@@ -161,4 +174,6 @@ def _final_loss(surface, opt, eta, theta, steps, escape_radius, tol, steps_to_to
                 stop_left(theta, done, escape_radius)
             if report is not None and (t % PROGRESS_EVERY == PROGRESS_EVERY - 1 or t == steps - 1):
                 report(t + 1)
-        return surface.f(theta), done
+        if tail is None:
+            return surface.f(theta), done
+        return np.median(tail, axis=0), done  # NaN where a run overflowed: it counts as diverged

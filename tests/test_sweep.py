@@ -184,3 +184,21 @@ def test_batches_of_configurations_give_the_same_result(rosenbrock, monkeypatch)
     np.testing.assert_array_equal(split.final_loss, whole.final_loss)
     np.testing.assert_array_equal(split.diverged, whole.diverged)
     np.testing.assert_array_equal(split.steps_to_tol, whole.steps_to_tol)
+
+
+def test_median_of_the_last_steps_equals_the_median_of_a_runs_tail(rosenbrock):
+    lrs, steps, k = [1e-4, 3e-3, 0.02, 0.5], 120, 25
+    res = sweep(rosenbrock, "adam", steps=steps, lr=lrs, median_of=k)
+    last = sweep(rosenbrock, "adam", steps=steps, lr=lrs)
+    assert res.median_of == k and last.median_of == 1
+    for i, lr in enumerate(lrs):
+        traj = run(rosenbrock, make_optimizer("adam"), lr=lr, steps=steps)
+        assert res.final_loss[i] == pytest.approx(np.median(traj.loss[-k:, 0]), rel=1e-10, abs=1e-300)
+        assert last.final_loss[i] == pytest.approx(traj.loss[-1, 0], rel=1e-10, abs=1e-300)
+    assert not np.array_equal(res.final_loss, last.final_loss)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 121, 2.5, True, "10"])
+def test_median_of_outside_one_to_steps_is_refused(rosenbrock, bad):
+    with pytest.raises(ValueError, match=r"median_of must be an integer from 1 to steps \(120\)"):
+        sweep(rosenbrock, "gd", steps=120, lr=[1e-3], median_of=bad)
