@@ -260,8 +260,8 @@ class CurveArtists(ArtistGroup):
             ax.yaxis.set_minor_locator(NullLocator())
         self._dash_coinciding(shown)
         if self.limit is not None:
-            self._place_limit_note(shown)
             self._mark_crossings(shown)
+            self._place_limit_note(shown)
 
     def _fractions(self, y: np.ndarray) -> np.ndarray:
         """Values → height on the panel, 0 (bottom) … 1 (top), on its scale."""
@@ -308,6 +308,9 @@ class CurveArtists(ArtistGroup):
             x0, x1 = (0.01, 0.01 + w) if side == "left" else (0.99 - w, 0.99)
             y0, y1 = (level - h, level) if below else (level, level + h)
             hits = 0
+            for k, _, note in self.crossings:  # a "t = k" note sits below the line, right of its dot
+                n0, n1 = k / T, k / T + 0.58 * style.SMALL_SIZE * len(note.get_text()) / width_pt + 0.02
+                hits += 1000 * int(below and n0 < x1 and n1 > x0)
             for y in series:
                 t = np.arange(len(y)) / T
                 f = self._fractions(y)
