@@ -32,6 +32,7 @@ from lossviz.draw import draw_paths, draw_surface, longest_step
 
 STEEP_GRAD = 15.0  # ‖g‖ at and above which a stretch of the crescent counts as steep
 LINEAR_STEPS = 10  # the strips' t axis is linear up to here, logarithmic after
+LABEL_HEIGHT = 0.06  # a strip's "max … η" label sits this high (axes fraction): below every curve
 
 
 def steep_steps(traj, b: int = 0, threshold: float = STEEP_GRAD) -> np.ndarray:
@@ -144,9 +145,12 @@ def braking_figure(scene, runs: Mapping[str, object] | None = None, *, dpi: floa
         sax.set_ylabel(f"α = {alphas[i]:g}", fontsize=style.FONT_SIZE, color=colors[labels[i]], fontweight="bold")
         peak = int(np.argmax(step))
         right = peak > 0.5 * T
-        sax.annotate(f"max {step[peak]:.3g} η at t = {peak}", (peak, step[peak]), xytext=(-8 if right else 8, 0),
-                     textcoords="offset points", fontsize=style.SMALL_SIZE, ha="right" if right else "left", va="center",
-                     color="0.1", zorder=4, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+        # the label at the strip's foot, clear of the curve and of the dashed lines (η, the cap), a thin line up to the peak
+        sax.plot([peak], [step[peak]], "o", ms=6, mfc="white", mec="0.1", mew=1.3, zorder=4)
+        sax.annotate(f"max {step[peak]:.3g} η at t = {peak}", (peak, step[peak]), xytext=(peak, LABEL_HEIGHT),
+                     textcoords=("data", "axes fraction"), fontsize=style.SMALL_SIZE, ha="right" if right else "left",
+                     va="bottom", color="0.1", zorder=4, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85),
+                     arrowprops=dict(arrowstyle="-", color="0.3", lw=0.9, shrinkA=0, shrinkB=4, relpos=(1.0 if right else 0.0, 1.0)))
         if row < n - 1:
             sax.tick_params(labelbottom=False)
     bottom_strip = strips[-1]
@@ -186,29 +190,33 @@ def first_step_figure(scene, runs: Mapping[str, object] | None = None, *, dpi: f
     pad = 0.35 * reach
     x0, x1 = start[0] - pad, start[0] + reach + pad
     y0, y1 = start[1] - pad, start[1] + reach + pad
-    inset = ax.inset_axes((0.56, 0.6, 0.42, 0.38))
+    inset = ax.inset_axes((0.56, 0.56, 0.42, 0.35))  # its title inside the contour axes, clear of their top edge
     X, Y = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
     with np.errstate(all="ignore"):
         Z = surface.f(np.stack([X, Y], axis=-1))
     inset.contourf(X, Y, Z, levels=12, cmap=style.CONTOUR_CMAP, alpha=0.35, zorder=0)
-    inset.plot([start[0]], [start[1]], "o", ms=8, mfc="white", mec="0.2", mew=2.0, zorder=5)
+    inset.plot([start[0]], [start[1]], "o", ms=6, mfc="white", mec="0.2", mew=1.5, zorder=3)  # under the arrows: the 1 η one is short
     for label, end in firsts.items():
         traj = runs[label]
         eta = float(traj.lr[0, 0])
         length = float(np.abs(end - start).max()) / eta
         color = view.colors[label]
-        inset.annotate("", xy=end, xytext=start, zorder=4,
-                       arrowprops=dict(arrowstyle="-|>", color=color, lw=3.0, mutation_scale=18, shrinkA=0, shrinkB=0))
         near = length < 0.5 * reach / eta
+        # both first steps point the same way: the short one on top of the long one, with a small head so that its shaft shows
+        inset.annotate("", xy=end, xytext=start, zorder=5 if near else 4,
+                       arrowprops=dict(arrowstyle="-|>", color=color, lw=3.5 if near else 3.0, mutation_scale=12 if near else 18,
+                                       shrinkA=0, shrinkB=0))
+        # dark text in a box edged in the run's colour: a light colour (sky blue) as text fades on a projector
         inset.annotate(f"{label.split(' (')[0]}: {length:.3g} η", end, xytext=(8, -14) if near else (-8, 6),
-                       textcoords="offset points", fontsize=style.SMALL_SIZE, color=color, fontweight="bold",
+                       textcoords="offset points", fontsize=style.SMALL_SIZE, color="0.1", fontweight="bold",
                        ha="left" if near else "right", va="top" if near else "bottom", zorder=6,
-                       bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+                       bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=color, lw=2.0, alpha=0.95))
     inset.set_xlim(x0, x1)
     inset.set_ylim(y0, y1)
     inset.set_xticks([])
     inset.set_yticks([])
-    inset.set_title("the first step (zoom)", fontsize=style.SMALL_SIZE, loc="left", y=1.0)
+    inset.set_title("the first step (zoom)", fontsize=style.SMALL_SIZE, loc="left", y=1.0,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
     ax.indicate_inset_zoom(inset, edgecolor="0.2")
     return view.figure
 

@@ -25,6 +25,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from lossviz.draw.panels import TARGET_RATIO
 from lossviz.scenes import SCENES, RunSpec, Scene
 
 # ------------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ ADAM_SCENE_LRS = {"momentum": 2e-3, "rmsprop": 0.0316, "adam": 0.1}  # §6: mome
 # remembers for the whole run and Adam stays on the floor.
 ADAM_BETAS = (0.9, 0.9999)
 TAIL_STEPS = 1000  # robust end-of-run numbers: the median over the last 10 % of a 10,000-step run
-TARGET = 1e-3  # §2, §8: "reaching the minimum" = the loss below 1e-3 of its start
+TARGET = TARGET_RATIO  # §2, §8: "reaching the minimum" = the loss below 1e-3 of its start (the "loss_ratio" panel's dashed line)
 ROSENBROCK_RMSPROP_LR = 0.01  # §5
 RMSPROP_ALPHAS = (0.1, 0.5, 0.9, 0.99)  # §5: small α → large α
 REGRESSION_LR = 0.05  # §9: below 2/λ_max ≈ 0.26 of the regression bowl
@@ -100,7 +101,7 @@ LECTURE_SCENES: dict[str, Scene] = {
         runs=[RunSpec("gd", BOWL_ZIGZAG_LR, label="gd η=1e-2 (zig-zag)")],
         steps=1000,
         title="§2 η = 1e-2 > 2/λ_max: zig-zag across the valley for good",
-        panels=("loss", "grad_norm", "abs_theta2"),
+        panels=("loss", "grad_norm", "theta2"),
     ),
     "p02_crawl": _scene(
         surface="bowl",
@@ -199,7 +200,7 @@ LECTURE_SCENES: dict[str, Scene] = {
         ],
         steps=SCHEDULE_STEPS,
         title=f"§8 Letting time change η: four schedules with the same peak η = {SCHEDULE_LR:g} (Adagrad, mean form)",
-        panels=("lr", "loss", "abs_theta2"),
+        panels=("lr", "loss_ratio", "abs_theta2"),
     ),
     # §9 — full batch, mini-batch, stochastic
     "p09_batch_size": _scene(

@@ -55,13 +55,14 @@ SPARE_COLORS: tuple[str, ...] = (
 # of the line width, or "solid".
 FAMILY: dict[str, str] = {
     "gd": "gd", "momentum": "gd", "nesterov": "gd",
-    "adagrad": "adagrad", "adagrad_mean": "adagrad",
+    "adagrad": "adagrad", "adagrad_mean": "adagrad_mean",  # the lecture's Adagrad solid, torch's dashed: one look in every figure
     "rmsprop": "rmsprop", "rmsprop_lecture": "rmsprop",
     "adam": "adam", "amsgrad": "adam",
 }
 FAMILY_DASHES: dict[str, str | tuple] = {
     "gd": "solid",
     "adagrad": (0, (5.0, 1.6)),
+    "adagrad_mean": "solid",
     "rmsprop": (0, (5.0, 1.4, 1.2, 1.4)),
     "adam": (0, (1.6, 1.2)),
 }
@@ -90,7 +91,7 @@ HEAD_SIZE = 10
 CURSOR_STYLE = dict(color="0.35", linewidth=1.0, linestyle=":")
 LIMIT_STYLE = dict(color="0.2", linewidth=1.4, linestyle=(0, (4, 2)))  # the stability limit 2/λ
 # §5: the crescent's steep stretches (‖g‖ above a threshold): a line on the contour, grey spans over t
-STEEP_LINE_STYLE = dict(colors="0.1", linewidths=1.3, linestyles=[(0, (5, 3))])
+STEEP_LINE_STYLE = dict(colors="0.5", linewidths=1.3, linestyles=[(0, (5, 3))])  # grey: told apart from a near-black path
 STEEP_SPAN_STYLE = dict(color="#8c8c8c", alpha=0.35, lw=0)
 STEEP_MARK = dict(marker="^", markersize=10, markeredgecolor="black", markeredgewidth=1.2, linestyle="none")
 
@@ -131,6 +132,8 @@ PANEL_TITLES: dict[str, str] = {
     "lr": r"learning rate $\eta_t$",
     "grad2": "g₂, the gradient across (signed)",
     "abs_theta2": "|θ₂|, the distance across the valley",
+    "theta2": "θ₂, across the valley (signed)",
+    "loss_ratio": "loss f(θ)/f(θ₀)",
     "step_length": "step length |Δθᵢ|/η (θ₁ thick, θ₂ thin)",
     "longest_step": "step length maxᵢ |Δθᵢ|/η",
     "used_grad": "‖ĝ‖, the gradient each step used",

@@ -146,8 +146,9 @@ def plot_lr_sweep(
     ax.grid(True, which="major", lw=0.4, alpha=0.5)
     if target is not None:
         artists.append(ax.axhline(target, **style.LIMIT_STYLE))
+        # above its line, clear of the legend in the lower left corner
         artists.append(ax.annotate(f"target: {target:g} × f(θ₀)", (0.01, target), xycoords=("axes fraction", "data"),
-                                   xytext=(0, -4), textcoords="offset points", ha="left", va="top", fontsize=style.FONT_SIZE))
+                                   xytext=(0, 4), textcoords="offset points", ha="left", va="bottom", fontsize=style.FONT_SIZE))
         lo, hi = ax.get_ylim()
         ax.set_ylim(min(lo, target / 3), hi)
     if limit is not None:

@@ -113,13 +113,16 @@ The convex surface is easy, and fixed-η gradient descent still fails on it: the
 tries every η from $10^{{-8}}$ to 1 (four per decade) and none gets the loss below $10^{{-3}}$ of
 its start within 100,000 steps."""),
         ("code", SETUP),
-        ("md", "## η = 10⁻²: zig-zag\n\n**Look at** the loss and ‖g‖ (both flat, far above 0) and |θ₂|: "
-               "the path settles on a bounce of ±0.49 across the valley and never gets closer to the floor."),
+        ("md", "## η = 10⁻²: zig-zag\n\n**Look at** the loss and ‖g‖ (both flat, far above 0) and θ₂, signed: "
+               "it flips sign at every step, so over 1000 steps its curve fills the band from +0.49 to −0.49 — the path "
+               "settles on a bounce of ±0.49 from wall to wall (the vertical line on the contour) and never gets closer "
+               "to the floor."),
         figure("p02_zigzag"),
         ("md", "## η = 10⁻³ and 10⁻⁷: crawl\n\n100,000 steps each, computed here in a few seconds (the GIF at the end "
-               "animates them on log-spaced frames). **Look at** the paths: both drop straight to the floor "
-               "(|θ₂| falls, no zig-zag), then barely move towards the ★ — η = 10⁻³ gets from θ₁ = −300 to −271, "
-               "η = 10⁻⁷ does not move along at all."),
+               "animates them on log-spaced frames). **Look at** |θ₂| (log axis; its bottom row is exactly 0): no zig-zag, "
+               "both fall straight towards the floor — η = 10⁻³ reaches |θ₂| = 0 at step 10 and stays there, η = 10⁻⁷ "
+               "gets to 10⁻³ in 100,000 steps. Along the floor both barely move towards the ★: η = 10⁻³ gets from "
+               "θ₁ = −300 to −271, η = 10⁻⁷ does not move along at all (its path lies under the orange one)."),
         ("code", 'crawl = SCENES["p02_crawl"]\nruns = crawl.run()  # 2 × 100,000 steps\nstatic_figure(crawl, runs)'),
         ("md", "## No fixed η fits\n\nFinal loss after 100,000 steps over the loss at the start, for 33 values of η. "
                "**Look at** the dashed target line at 10⁻³: left of 2/λ_max every η crawls (the best, 1.8·10⁻³, ends at "
@@ -149,8 +152,9 @@ The sum form's σ never shrinks, so its η/σ only falls; the mean form forgets.
         ("md", "## One η for both parameters vs η/σᵢ per parameter\n\nGradient descent at its best stable "
                "η = 1.9·10⁻³ (just below 2/λ_max) beside Adagrad's mean form at η = 0.07. **Look at** the η/σ panel "
                "(θ₁ thick, θ₂ thin): GD's one η is the same for both; Adagrad's η/σ across the valley (θ₂, steep) "
-               "is small, along it (θ₁, flat) it is 0.24 — about 120× GD's η. In the same 150 steps Adagrad travels "
-               "10 units along the floor, GD 0.1."),
+               "is small, along it (θ₁, flat) it is 0.24 — about 120× GD's η, whose line lies just under the dashed "
+               "limit 2/λ_max. In the same 150 steps Adagrad travels 10 units along the floor, GD 0.1. (Adagrad's η/σ "
+               "across keeps growing and passes the limit at t = 59, the dot: notebook 06 shows where that leads.)"),
         figure("p03_per_parameter"),
         ("md", "## Root mean square (lecture) vs root of the sum (torch)\n\n**Look at** η/σ: the sum "
                "form's falls at every step, the mean form's along the floor stays put and across it grows again "
@@ -183,7 +187,8 @@ a large α remembers long."""),
                "by step 13 and 62. Where α = 0.9 runs into a wall at t = 85 (▲ on the contour) its step is 2.99 η.\n"
                "* α = 0.99 remembers long: on the gentle floor its steps shrink to 0.019 η — σ still holds the wall's "
                "‖g‖ — and are back at η/2 only after 640 steps; where it meets the wall of the bend at t = 936 (▲) its "
-               "step shoots to 7.15 η before σ catches up."),
+               "step shoots to 7.15 η before σ catches up.\n\n"
+               "On the contour the four paths lie on one another down the wall and along the floor; the strips tell them apart."),
         ("code", "from lossviz.braking import braking_figure, first_step_figure\n"
                  "from lossviz.lecture import as_image\n"
                  'as_image(braking_figure(SCENES["p05_rmsprop_alpha"]))'),
@@ -253,23 +258,27 @@ explodes.
 * cosine annealing: $\eta^t = \eta_{\min} + \tfrac{1}{2}(\eta_{\max} - \eta_{\min})\left(1 + \cos\frac{\pi t}{T}\right)$."""),
         ("code", SETUP),
         ("md", "## The burst\n\n**Look at** the η/σ panel: across the valley (thin) the mean form's η/σ rises "
-               "through the dashed line 2/λ_max at step 59, exactly when |θ₂| (top panel, log axis) stops "
+               "through the dashed line 2/λ_max at step 59 (the dot), exactly when |θ₂| (top panel, log axis) stops "
                "falling at 10⁻²⁴. From there |θ₂| grows along a straight line — exponentially, invisible on "
                "the contour — until step 162, when the path shoots off to |θ₂| = 0.12. It then comes back "
                "towards the floor but not onto it: σ across has now seen the burst's gradients, each step "
-               "across is η long, and the path bounces at ±η/2 = 0.035 for good. torch's sum form never "
-               "bursts — its η/σ only falls."),
+               "across is η long, and the path bounces at ±η/2 = 0.035 for good. torch's sum form (dashed) never "
+               "bursts — its η/σ only falls. Both runs drop to the floor down the same line; the mean form's shows "
+               "between the dashes of torch's."),
         figure("p07_adagrad_burst"),
         ("md", "## Schedules\n\nFour runs of the same Adagrad (mean form), all with the same peak η = 0.2, for "
-               "10,000 steps. **Look at** the η_t panel, the loss and |θ₂|:\n\n"
+               "10,000 steps. **Look at** the η_t panel, the loss over its start (dashed: the 10⁻³ target) and |θ₂| "
+               "(log axis; its bottom row is exactly 0; a curve lying on another is dashed):\n\n"
                "* constant η: the burst, then a bounce across that never ends — the loss stays at 4·10⁻² of its start;\n"
-               "* decay 0.2/√(t+1): the burst is tamed (|θ₂| stays below 10⁻³), but η falls so fast that it "
+               "* decay 0.2/√(t+1): no burst — |θ₂| falls to 0 by step 226 and stays there — but η falls so fast that it "
                "crawls again: after 10,000 steps it is at θ₁ = −261, the loss at 0.36 of its start;\n"
-               "* cosine 0.2 → 0: it bursts like the constant run, but as η → 0 the bounce dies — the loss "
-               "falls below 10⁻³ of its start at step 4,358, the only run here that gets there;\n"
-               "* warm-up over 500 steps (from 0.02) then cosine: here it costs 223 steps (below 10⁻³ at 4,581) "
-               "and a larger burst (|θ₂| up to 0.28) and gains nothing — the mean form's σ⁰ = |g⁰| is "
-               "already a fair statistic at step 0. Warm-up pays where σ starts badly (torch's v = 0)."),
+               "* cosine 0.2 → 0: it bursts like the constant run, but as η → 0 the bounce dies (|θ₂| is 0 from step "
+               "6,104) — the loss falls below the target at step 4,358, the first run to get there, and the path ends "
+               "at the ★ (its end marker lies under it, at θ₁ = −0.28);\n"
+               "* warm-up over 500 steps (from 0.02) then cosine: it gets below the target too, but 223 steps later "
+               "(4,581) and after a larger burst (|θ₂| up to 0.28), and also ends under the ★ (θ₁ = −0.58): here warm-up "
+               "gains nothing — the mean form's σ⁰ = |g⁰| is already a fair statistic at step 0. Warm-up pays where σ "
+               "starts badly (torch's v = 0)."),
         figure("p08_schedules"),
         *explore_and_export("06_burst_and_schedules.ipynb", "Switch the schedule menu from constant to inverse_sqrt or cosine_annealing: does the burst still come?"),
     ],
@@ -287,7 +296,10 @@ the smaller the batch, the noisier the path."""),
         ("code", SETUP),
         ("md", "**Look at** the paths over (w, b): the full batch glides to the least-squares fit ★, the "
                "mini-batch of 8 wobbles around it, the single sample (batch 1) jitters most; all of them end "
-               "up near ★. The lower panel shows the gradient each step actually used, ‖ĝ‖: the full batch's "
+               "up near ★. The loss (log axis): all three fall from 45 to within 5 % of the least-squares loss f* = 1.04 "
+               "by step 82; then the full batch stays on it, the mini-batch of 8 wobbles just above (median 1.05 over "
+               "the last 100 steps; dashed where it lies on the full batch's curve) and the single sample jumps up to "
+               "2.9 (median 1.11). The lower panel shows the gradient each step actually used, ‖ĝ‖: the full batch's "
                "falls steadily towards 0 (0.006 over the last 100 steps), the mini-batch and single-sample "
                "gradients stay noisy even at the fit, where the true gradient is 0 (median 1.1 for the batch "
                "of 8, 2.7 for a single sample)."),
@@ -317,7 +329,9 @@ rising). The saddle is a ◇, a minimum a ★, both drawn above the paths."""),
                "and how the offset run still gets away in the end."),
         figure("p10_monkey_saddle"),
         ("md", "## Double well\n\n**Look at** where each run ends: at the saddle (loss 1) on the "
-               "stable manifold, in one of the two minima (loss 0) otherwise."),
+               "stable manifold, in one of the two minima (loss 0) otherwise. Then at ‖g‖: it falls to 0 at a saddle "
+               "and at a minimum alike — the stuck run and the offset run (dashed where it lies on the stuck one) end "
+               "with the same ‖g‖ = 4·10⁻⁷, one on the saddle, one in a minimum. The gradient alone cannot tell them apart."),
         figure("p10_double_well"),
         *explore_and_export("08_saddle_points.ipynb", "Click on the contour to start elsewhere: anywhere off the y-axis escapes."),
     ],

@@ -13,7 +13,7 @@ import pytest
 
 import optimizers
 import surfaces
-from lossviz import SCENES
+from lossviz import SCENES, style
 from lossviz.lecture import NOTEBOOKS, RMSPROP_ALPHAS, SADDLE_OFFSET, SCHEDULE_LR, SWEEPS, TAIL_STEPS, TARGET, WARMUP_STEPS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,6 +76,16 @@ def test_p01_loss_stalls_while_the_gradient_stays_large():
 # ---------------------------------------------------------------------------------- §2
 
 
+def panel_curves(name: str, kind: str):
+    """The CurveArtists of one side panel of the scene's still, as the gallery draws it."""
+    from lossviz import style as look
+    from lossviz.display import _scene_view
+
+    view = _scene_view(SCENES[name], runs_of(name), dpi=look.STILL_DPI, figsize=None, panels=None)
+    view.show(view.steps)
+    return view.curves[kind]
+
+
 def bowl_and_limit():
     bowl = SCENES["p02_zigzag"].make_surface()
     lam = np.linalg.eigvalsh(hessian(bowl, bowl.minima[0]))
@@ -103,6 +113,11 @@ def test_p02_large_lr_zigzags_for_good():
     assert loss[-1] > 0.8 * loss[0]
     assert traj.grad_norm[-1, 0] > 90  # … with the gradient still large
     assert traj.diverged_at[0] == -1
+    # the figure plots θ₂ signed (linear), so the bounce from +0.49 to −0.49 is what it shows
+    curves = panel_curves("p02_zigzag", "theta2")
+    assert curves.scale == "linear"
+    (line,) = curves.bold
+    assert line.get_ydata().max() > 0.45 and line.get_ydata()[-200:].min() < -0.45
 
 
 def test_p02_every_stable_decade_lr_is_still_far_from_the_minimum_after_100000_steps():
@@ -120,6 +135,16 @@ def test_p02_every_stable_decade_lr_is_still_far_from_the_minimum_after_100000_s
         assert t.steps == 100_000
         assert np.hypot(*t.theta[-1, 0]) > 0.9 * np.hypot(*t.theta[0, 0])
         assert t.loss[-1, 0] > 0.3 * t.loss[0, 0]
+    # η = 1e-3 lies exactly on the floor from step 10 (|θ₂| = 0: the log panel's "0" row), 1e-7 gets to 1e-3
+    large, small = traj.values()
+    across = np.abs(large.theta[:, 0, 1])
+    assert int(np.flatnonzero(across == 0)[0]) == 10 and np.all(across[10:] == 0)
+    assert 1e-3 < abs(small.theta[-1, 0, 1]) < 2e-3
+    curves = panel_curves("p02_crawl", "abs_theta2")
+    row = curves.zero_row
+    assert row is not None and row < 1e-12 and curves.ax.get_ylim()[0] < row
+    assert np.all(curves.bold[0].get_ydata()[curves.bold[0].get_xdata() >= 10] == row)  # drawn on it, not left out
+    assert "0" in [t.get_text() for t in curves.ax.get_yticklabels()]
 
 
 def test_p02_sweep_no_fixed_lr_reaches_the_target_within_100000_steps():
@@ -162,6 +187,14 @@ def test_p03_adagrad_steps_along_the_floor_far_larger_than_gds_best_stable_lr():
     along = {name: abs(t.theta[-1, 0, 0] - t.theta[0, 0, 0]) for name, t in (("gd", gd), ("ada", ada))}
     assert along["ada"] > 50 * along["gd"] and along["ada"] > 5
     assert abs(ada.theta[-1, 0, 1]) < 1e-3  # and it is on the floor
+    # adagrad_mean is drawn solid here as in p04 and p07 (one optimizer, one look); the limit line
+    # is drawn above GD's η/σ line just under it
+    for name in ("p03_per_parameter", "p04_adagrad_mean_vs_sum", "p07_adagrad_burst"):
+        scene = SCENES[name]
+        assert {style for spec, style in zip(scene.runs, scene.line_styles().values()) if spec.optimizer == "adagrad_mean"} == {"solid"}
+    curves = panel_curves("p03_per_parameter", "effective_lr")
+    limit_line = next(a for a in curves.artists if a.get_linestyle() == "--" and a.get_ydata()[0] == pytest.approx(limit))
+    assert limit_line.get_zorder() > max(line.get_zorder() for line in curves.bold)
 
 
 def test_p04_adagrad_mean_form_forgets_and_sum_form_only_falls():
@@ -391,6 +424,13 @@ def test_p07_adagrad_mean_form_bursts_and_sum_form_does_not():
     rate = mean_run.effective_lr[:, 0, 1]
     crossing = int(np.argmax(rate > limit))
     assert abs(crossing - low) <= 1 and rate[0] < limit
+    # the η/σ panel marks that crossing ("t = 59") and its limit label sits where no curve runs
+    curves = panel_curves("p07_adagrad_burst", "effective_lr")
+    assert [(k, note.get_text()) for k, _, note in curves.crossings] == [(crossing, f"t = {crossing}")] and crossing == 59
+    assert curves.limit_note.get_ha() == "right" and curves.limit_note.get_va() == "top"  # below the line, on the right
+    # the two paths share their descent: torch's is dashed, so the mean form's shows between the dashes
+    assert SCENES["p07_adagrad_burst"].line_styles() == {"adagrad_mean η=0.07 (bursts)": "solid",
+                                                          "adagrad (torch sum) η=0.07": style.optimizer_dashes("adagrad")}
     # then |θ₂| grows silently (a straight line on the log panel) for about 100 steps …
     growth = np.diff(np.log(mean[low + 5 : low + 95]))
     assert np.all(growth > 0)
@@ -443,6 +483,19 @@ def test_p08_schedules_from_one_peak_what_each_costs_and_gains():
     # mean form trusts σ⁰ = |g⁰| from the first step
     assert first[warmup] is not None and first[cosine] < first[warmup] < first[cosine] + 500
     assert across[warmup] > across[cosine]
+    assert (first[cosine], first[warmup]) == (4358, 4581)
+    # both reach the ★ (their end markers lie under it); the constant run ends on θ₁ ≈ 0 but 0.1 across
+    assert abs(runs[cosine].theta[-1, 0, 0]) < 0.5 and abs(runs[warmup].theta[-1, 0, 0]) < 1
+    assert abs(runs[constant].theta[-1, 0, 1]) == pytest.approx(0.1, rel=0.05)
+    # |θ₂| is exactly 0: decay from step 226, cosine from 6,104 (the panel's "0" row)
+    zero = {label: int(np.flatnonzero(t.theta[:, 0, 1] == 0)[0]) for label, t in runs.items() if (t.theta[:, 0, 1] == 0).any()}
+    assert zero == {decay: 226, cosine: 6104, warmup: 6258} and np.all(runs[decay].theta[226:, 0, 1] == 0)
+    curves = panel_curves("p08_schedules", "abs_theta2")
+    assert curves.zero_row == pytest.approx(1e-15) and curves.ax.get_ylim()[0] < 1e-15
+    ratio_panel = panel_curves("p08_schedules", "loss_ratio")
+    assert ratio_panel.scale == "log" and ratio_panel.limit == (TARGET, f"target: {TARGET:g} × f(θ₀)")
+    for line, label in zip(ratio_panel.bold, scene.labels()):
+        np.testing.assert_allclose(line.get_ydata()[-1], ratio[label][-1])
 
 
 # ---------------------------------------------------------------------------------- §9
@@ -478,6 +531,15 @@ def test_p09_smaller_batches_give_noisier_paths_to_the_same_least_squares_fit():
     used = [np.median(np.hypot(*t.m[-100:, 0].T)) for t in runs.values()]
     assert used[0] < 0.01 and 0.5 < used[1] < used[2]
     assert "used_grad" in scene.panels
+    # the loss panel is logarithmic; all three get within 5 % of the least-squares loss by step 82,
+    # then the full batch stays on it, the mini-batch wobbles just above, the single sample most
+    fstar = float(surface.f(fit))
+    assert fstar == pytest.approx(1.04, abs=0.005)
+    assert max(int(np.argmax(t.loss[:, 0] < 1.05 * fstar)) for t in runs.values()) == 82
+    medians = [np.median(t.loss[-100:, 0]) for t in runs.values()]
+    assert medians[0] < 1.001 * fstar and medians[0] < medians[1] < 1.06 < medians[2] < 1.12
+    assert 2.8 < max(t.loss[20:, 0].max() for t in runs.values()) < 3
+    assert panel_curves("p09_batch_size", "loss").scale == "log"
     from lossviz import style
 
     assert style.axis_labels(scene.surface) == ("w", "b")
@@ -522,6 +584,16 @@ def test_p10_gd_stops_at_the_saddle_and_offset_momentum_noise_escape(name):
     d0 = np.subtract(offset.theta[0, 0], stuck.theta[0, 0])
     assert np.abs(d0).max() == pytest.approx(SADDLE_OFFSET)
     assert noise.theta[0, 0].tolist() == stuck.theta[0, 0].tolist()  # noise alone, from the manifold
+
+
+def test_p10_double_well_grad_norm_vanishes_at_the_saddle_and_at_the_minimum_alike():
+    stuck, offset = (run_labelled("p10_double_well", p) for p in ("gd on the stable", "gd, start offset"))
+    assert stuck.loss[-1, 0] == pytest.approx(1.0) and offset.loss[-1, 0] < 1e-12  # the saddle, a minimum
+    assert stuck.grad_norm[-1, 0] == pytest.approx(offset.grad_norm[-1, 0], rel=1e-3) and stuck.grad_norm[-1, 0] < 1e-6
+    # the panel dashes the offset run where it lies on the stuck one, so that both show
+    curves = panel_curves("p10_double_well", "grad_norm")
+    styles = [line.get_linestyle() for line in curves.bold]
+    assert styles[0] == "-" and styles[1] == "--"
 
 
 def test_p10_double_well_escapes_end_in_a_minimum():
