@@ -31,6 +31,7 @@ DEFAULT_FIGSIZE = style.FIGSIZE
 DEFAULT_FIGSIZE_NO_PANELS = style.FIGSIZE_NO_PANELS
 LOG_FRAMES_FROM = 500  # steps per frame from which frames are log-spaced
 PALETTE_SAMPLES = 6  # frames that choose the shared GIF palette
+EXACT_CLEARANCE = 10  # no other palette entry this close (per channel) to a colour kept exact
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 
@@ -257,22 +258,57 @@ def render_frames(view, indices: Sequence[int], progress: Progress | None = None
                 progress(i + 1, n)
 
 
-def shared_palette(images: Sequence[Any]):
-    """One palette image (Pillow "P", 255 colours: one index stays free for the transparency
-    of unchanged pixels) chosen from a few RGB frames, for every frame of the GIF."""
+def exact_colors(view) -> list[tuple[int, int, int]]:
+    """The colours a GIF must keep exactly: the ★/◇ fill and edge colours, every run's colour
+    and the exit marks' — the ones a viewer matches by eye (the legend, a path, its ★)."""
+    from matplotlib import colors as mcolors
+
+    found = []
+    for artist in [*view.markers, *view.paths.lines.values()]:
+        found += [artist.get_color(), artist.get_markerfacecolor(), artist.get_markeredgecolor()]
+    found += [style.DIVERGED_COLOR, style.ESCAPED_COLOR]
+    out = []
+    for c in found:
+        if isinstance(c, str) and c.lower() in ("none", "auto"):
+            continue
+        rgb = tuple(int(round(255 * v)) for v in mcolors.to_rgb(c))
+        if rgb not in out and rgb not in ((0, 0, 0), (255, 255, 255)):  # the text and the ◇: the cut has them
+            out.append(rgb)
+    return out
+
+
+def shared_palette(images: Sequence[Any], exact: Sequence[tuple[int, int, int]] = ()):
+    """One palette image (Pillow "P", at most 255 colours: one index stays free for the
+    transparency of unchanged pixels) chosen from a few RGB frames, for every frame of the GIF.
+
+    `exact` colours are reserved entries: a median cut averages a small yellow ★ with its
+    black edge and the grey around it into peach; with its own entry the ★ keeps its colour."""
     from PIL import Image
 
+    exact = list(dict.fromkeys(tuple(int(v) for v in rgb) for rgb in exact))
+    if len(exact) > 64:
+        raise ValueError(f"exact: at most 64 reserved colours, got {len(exact)}")
     w, h = images[0].size
     stack = Image.new("RGB", (w, h * len(images)))
     for i, im in enumerate(images):
         stack.paste(im, (0, i * h))
-    return stack.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    cut = stack.quantize(colors=255 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    chosen = cut.getpalette()[: 3 * (255 - len(exact))]
+    entries = [tuple(chosen[i: i + 3]) for i in range(0, len(chosen), 3)]
+    # Pillow maps a pixel to the entry nearest to the corner of its 4 × 4 × 4 cell of RGB, not to
+    # the pixel itself: an entry within EXACT_CLEARANCE of a reserved colour could win its cell
+    reserved = np.asarray(exact, dtype=int).reshape(-1, 3)
+    entries = [e for e in entries if not (np.abs(reserved - np.asarray(e)).max(axis=1) < EXACT_CLEARANCE).any()] + exact
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([v for e in entries for v in e])
+    return palette
 
 
 def quantized_frames(view, indices: Sequence[int], progress: Progress | None = None) -> list:
     """Every frame as a Pillow "P" image on one shared palette, so the GIF needs no per-frame
     palettes and memory holds one byte a pixel. The palette comes from the first, the middle
-    and the last frame (paths only grow, so the last one holds every colour a path shows)."""
+    and the last frame (paths only grow, so the last one holds every colour a path shows),
+    with the marker and run colours reserved (`exact_colors`)."""
     return list(iter_quantized_frames(view, indices, progress))
 
 
@@ -282,7 +318,7 @@ def iter_quantized_frames(view, indices: Sequence[int], progress: Progress | Non
 
     picks = sorted({0, len(indices) // 2, len(indices) - 1})[: PALETTE_SAMPLES]
     with FrameRenderer(view) as renderer:
-        palette = shared_palette([renderer.frame(indices[i]) for i in picks])
+        palette = shared_palette([renderer.frame(indices[i]) for i in picks], exact_colors(view))
         for i, k in enumerate(indices):
             yield renderer.frame(k).quantize(palette=palette, dither=Image.Dither.NONE)
             if progress is not None:

@@ -264,11 +264,18 @@ class SceneView:
 
     @property
     def animated(self) -> list[Artist]:
-        """Every artist that `show(k)` changes (what an animation redraws per frame)."""
+        """Every artist that `show(k)` changes (what an animation redraws per frame), and the
+        minima ★ and saddles ◇ (`markers`): they do not move, but they are drawn above the
+        paths, so a frame drawn over a cached background must draw them again on top."""
         out = [*self.paths.animated, self.step_text]
         for c in self.curves.values():
             out.extend(c.animated)
-        return out
+        return out + self.markers
+
+    @property
+    def markers(self) -> list[Artist]:
+        """The minima ★ and saddles ◇ on the contour (`lossviz.draw.draw_surface`)."""
+        return [a for a in self._surface_artists if a.get_label() in ("_minimum", "_saddle")]
 
     @property
     def surface_artists(self) -> list[Artist]:
@@ -318,8 +325,8 @@ class SceneView:
         if self._set_surface_artists(surface):
             for p, curves in self.curves.items():
                 curves.set_limit(self._limit(p))
-                if self._blit_cid is not None:
-                    self._mark_animated(True)
+            if self._blit_cid is not None:
+                self._mark_animated(True)  # the new surface's ★/◇ and limit lines
             self.paths._load()  # divergence marks are placed relative to the window
             self._background = None
             self.show(self.k)
@@ -421,7 +428,8 @@ class SceneView:
 
     def _draw_animated(self) -> None:
         draw = self.figure.draw_artist
-        for artist in self.animated:
+        # in z-order, as a full draw would: the heads (7) below the ★/◇ (8), the exit marks above
+        for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
             if artist.get_visible():
                 draw(artist)
 

@@ -112,6 +112,73 @@ def test_gif_frames_duration_size(scene, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]  # no temporary file left
 
 
+STAR = tuple(int(round(255 * v)) for v in matplotlib.colors.to_rgb(style.MINIMUM_STYLE["color"]))
+
+
+def pixel_of(view, point):
+    """(row, column) of a data point of the contour in the canvas image."""
+    x, y = view.axes["surface"].transData.transform(point)
+    return int(round(view.figure.canvas.get_width_height()[1] - y)), int(round(x))
+
+
+@pytest.fixture(scope="module")
+def well():
+    """Two runs that end on a marker: one stops on the double well's saddle (started on the
+    y-axis), one reaches the minimum (1, 0) — their heads sit exactly under the ◇ and the ★."""
+    return Scene(surface="double_well", runs=[RunSpec("gd", 0.05, start=(0.0, 1.5), label="to the saddle"),
+                                              RunSpec("gd", 0.05, start=(0.4, 1.0), label="to the minimum")],
+                 steps=300, frames=8, fps=10)
+
+
+def test_minima_and_saddles_are_drawn_above_the_heads_in_every_frame(well, tmp_path):
+    path = save_gif(well, tmp_path / "well.gif", dpi=40, panels=())
+    view, _ = export.build_view(well, dpi=40, panels=())
+    star, diamond = pixel_of(view, (1.0, 0.0)), pixel_of(view, (0.0, 0.0))
+    frames = frames_of(path)
+    for frame in (frames[-1], frames[len(frames) // 2]):
+        assert tuple(frame[star]) == STAR  # the ★'s own yellow, not the head's colour
+        assert frame[diamond].min() >= 245  # the ◇'s white fill (the head under it is blue)
+    view.show(view.steps)  # the still: the same (z-order 8 above the heads' 7)
+    view.figure.canvas.draw()
+    still = np.asarray(view.figure.canvas.buffer_rgba())[..., :3]
+    assert tuple(still[star]) == STAR and still[diamond].min() >= 245
+
+
+def test_the_palette_keeps_the_marker_and_run_colours_exact(well, tmp_path):
+    path = save_gif(well, tmp_path / "well.gif", dpi=40, panels=())
+    view, _ = export.build_view(well, dpi=40, panels=())
+    with export.FrameRenderer(view) as renderer:
+        rgb = np.asarray(renderer.frame(view.steps))
+    last = frames_of(path)[-1]
+    exact = export.exact_colors(view)
+    assert STAR in exact and len(exact) <= 16
+    for color in exact:
+        drawn = (rgb == color).all(-1).sum()
+        assert (last == color).all(-1).sum() >= drawn, color  # every exact pixel stays exact
+
+
+def test_shared_palette_reserves_the_exact_colours():
+    def through(image, palette):
+        return np.asarray(image.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB"))
+
+    # many colours, a small patch of the ★'s yellow, and a large patch of a yellow 1 level off in blue
+    # (what a median cut keeps, and what Pillow's 4 × 4 × 4 cells would map the ★ to)
+    rgb = np.zeros((300, 400, 3), dtype=np.uint8)
+    rgb[..., 0] = np.linspace(0, 255, 400, dtype=np.uint8)[None, :]
+    rgb[..., 1] = np.linspace(40, 250, 300, dtype=np.uint8)[:, None]
+    rgb[..., 2] = 90
+    rgb[100:200, 100:200] = np.subtract(STAR, (0, 0, 1))
+    rgb[10:13, 10:13] = STAR
+    image = Image.fromarray(rgb)
+    assert tuple(through(image, export.shared_palette([image]))[11, 11]) != STAR  # the premise
+    palette = export.shared_palette([image], [STAR])
+    kept = through(image, palette)
+    assert tuple(kept[11, 11]) == STAR
+    assert len(palette.getpalette()) <= 3 * 255
+    with pytest.raises(ValueError, match="exact: at most 64"):
+        export.shared_palette([image], [(i, 0, 0) for i in range(65)])
+
+
 def test_gif_uses_scene_defaults_and_short_runs_get_every_step(tmp_path):
     short = Scene(runs=[RunSpec("adam", 1e-2)], steps=9, frames=120, fps=10)
     path = save_gif(short, tmp_path / "short.gif", dpi=40, panels=())
