@@ -63,6 +63,46 @@ def test_frame_indices_log_spaced_for_long_runs(steps, frames):
         assert gaps[0] == 1 and gaps[-1] > 20 * gaps[0]  # dense at the start, sparse at the end
 
 
+def test_frame_indices_give_a_burst_every_step_and_keep_the_cursor_steady():
+    steps, frames = 450, 150  # §7's burst scene: 3 steps a frame when evenly spaced
+    motion = np.full(steps, 1e-3)
+    motion[162:172] = 0.1  # steps 163 … 172 move the paths far
+    idx = frame_indices(steps, frames, motion)
+    assert len(idx) == frames and idx[0] == 0 and idx[-1] == steps and np.all(np.diff(idx) >= 1)
+    assert set(range(163, 173)) <= set(idx)  # a frame at every step of the burst
+    assert set(range(163, 173)) & set(frame_indices(steps, frames)) == {163, 166, 169, 172}  # evenly: 4 of 10
+    assert np.diff(idx).max() <= 2 * steps / (frames - 1) + 1  # never more than twice the even gap
+    # no motion at all (a run resting on its minimum): evenly spaced
+    np.testing.assert_array_equal(frame_indices(steps, frames, np.zeros(steps)), frame_indices(steps, frames))
+    with pytest.raises(ValueError, match=r"motion must hold one distance per step \(steps = 450\)"):
+        frame_indices(steps, frames, np.ones(10))
+
+
+def test_path_motion_measures_steps_on_the_window():
+    theta = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 2.0], [1e20, 2.0], [np.nan, np.nan], [np.nan, np.nan]])[:, None, :]
+    traj = SimpleNamespace(theta=theta, lr=np.ones((5, 1)))
+    motion = export.path_motion({"a": traj}, ((0.0, 2.0), (0.0, 4.0)))
+    # x / 2, y / 4, half the way from two steps before: (0.5), (0.5, 0.5) / 2, (1, 0.5) − (0.5, 0) halved, …, nothing
+    np.testing.assert_allclose(motion, [0.5, np.hypot(0.5, 0.5) / 2, np.hypot(0.5, 0.5) / 2, 0.0, 0.0])
+    zigzag = np.array([[0.0, 0.0], [0.0, 1.0]] * 5)[:, None, :]  # back where it was every other step
+    still = export.path_motion({"z": SimpleNamespace(theta=zigzag, lr=np.ones((9, 1)))}, ((-1.0, 1.0), (-1.0, 1.0)))
+    np.testing.assert_allclose(still[1:], 0.0)
+
+
+def test_the_burst_of_lecture_7_gets_a_frame_at_each_of_its_steps():
+    from lossviz import SCENES
+
+    scene = SCENES["p07_adagrad_burst"]
+    view, _ = export.build_view(scene, dpi=20, panels=())
+    motion = export.path_motion(view.trajectories, view.surface.bounds)
+    late = motion[100:]  # after the descent (which moves fast too, and gets its frames)
+    burst = np.flatnonzero(late > 0.25 * late.max()) + 101  # the steps where the path shoots across
+    assert 4 <= len(burst) <= 20 and 150 < burst.min() and burst.max() < 200
+    idx = export.animation_frames(view, scene.frames)
+    shown = np.isin(burst, idx).mean()
+    assert shown >= 0.8 > np.isin(burst, frame_indices(scene.steps, scene.frames)).mean()  # evenly: about 1 in 3
+
+
 def test_frame_indices_validates():
     with pytest.raises(ValueError, match=r"frames must be an integer in \[2, 2000\]"):
         frame_indices(10, 1)
