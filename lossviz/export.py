@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -31,6 +31,7 @@ DEFAULT_FIGSIZE = style.FIGSIZE
 DEFAULT_FIGSIZE_NO_PANELS = style.FIGSIZE_NO_PANELS
 LOG_FRAMES_FROM = 500  # steps per frame from which frames are log-spaced
 PALETTE_SAMPLES = 6  # frames that choose the shared GIF palette
+EXACT_CLEARANCE = 10  # no other palette entry this close (per channel) to a colour kept exact
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 
@@ -85,19 +86,22 @@ def check_pixels(figsize: Any, dpi: float, panels: Any, frames: int = 1) -> None
 # frames
 
 
-def frame_indices(steps: int, frames: int) -> np.ndarray:
+def frame_indices(steps: int, frames: int, motion: Sequence[float] | None = None) -> np.ndarray:
     """Which steps become frames: at most `frames` unique, increasing steps from 0 to `steps`.
 
     Every step when steps + 1 ≤ frames; log-spaced for very long runs (steps ≥ 500 × frames:
     the first steps, where most happens, get most frames; a 100,000-step run still ends on its
-    last step); evenly spaced otherwise (the side panels' step axis is linear, so a 10,000-step
-    scene in 60 frames fills its panels evenly).
+    last step — `log_spaced` says when, and the GIF's panels then use a log step axis).
+    Otherwise evenly spaced, or — given `motion`, how far the paths move at each step t =
+    1 … steps (`path_motion`) — half the frames evenly spaced in time and half by distance
+    travelled: a burst, where the paths move fast, gets a frame at each of its steps, while no
+    two frames lie more than twice the even spacing apart (the panels' cursor moves steadily).
     """
     steps = check_int("steps", steps, low=0, high=10**9)
     frames = check_frames(frames)
     if steps + 1 <= frames:
         return np.arange(steps + 1)
-    if steps >= LOG_FRAMES_FROM * frames:
+    if log_spaced(steps, frames):
         # geometric steps on (t + 1), re-aimed after each pick so that every index is new and
         # exactly `frames` indices end on `steps`
         out = [0]
@@ -110,7 +114,55 @@ def frame_indices(steps: int, frames: int) -> np.ndarray:
             out.append(nxt)
             cur = nxt
         return np.asarray(out)
-    return np.unique(np.round(np.linspace(0, steps, frames)).astype(int))
+    if motion is None:
+        return np.unique(np.round(np.linspace(0, steps, frames)).astype(int))
+    speed = np.nan_to_num(np.asarray(motion, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    if speed.shape != (steps,):
+        raise ValueError(f"motion must hold one distance per step (steps = {steps}), got shape {speed.shape}")
+    speed = np.maximum(speed, 0.0)
+    travelled = np.concatenate([[0.0], np.cumsum(speed)])
+    share = np.arange(steps + 1) / steps  # time
+    if travelled[-1] > 0:
+        share = (share + travelled / travelled[-1]) / 2
+    # the step at each equal share (share rises strictly: time alone makes it): even frames when nothing moves
+    picks = np.round(np.interp(np.linspace(0, 1, frames), share, np.arange(steps + 1))).astype(int)
+    picks[0], picks[-1] = 0, steps
+    for i in range(1, frames):  # unique: a fast stretch shorter than its share of frames gets every step
+        picks[i] = max(picks[i], picks[i - 1] + 1)
+    for i in range(frames - 2, -1, -1):
+        picks[i] = min(picks[i], picks[i + 1] - 1)
+    return picks
+
+
+def log_spaced(steps: int, frames: int) -> bool:
+    """Whether `frame_indices(steps, frames)` spaces the frames logarithmically."""
+    return steps + 1 > frames and steps >= LOG_FRAMES_FROM * frames
+
+
+def path_motion(trajectories: Mapping[str, Any], bounds) -> np.ndarray:
+    """How far the picture moves at each step t = 1 … T: per run, half the distance from
+    θ_{t−2} to θ_t in fractions of the window `bounds` ((x0, x1), (y0, y1)), the largest over
+    the runs. Two steps, because a steady zig-zag (θ back where it was two steps ago) retraces
+    the lines already drawn, while a burst or a descent draws new ones. Points are clipped to
+    the window: a divergence to 1e20 counts as a move to the edge, then nothing."""
+    (x0, x1), (y0, y1) = (sorted(float(v) for v in pair) for pair in bounds)
+    lo, span = np.array([x0, y0]), np.array([x1 - x0, y1 - y0])
+    T = max((int(t.lr.shape[0]) for t in trajectories.values()), default=0)
+    out = np.zeros(T)
+    for traj in trajectories.values():
+        theta = np.asarray(traj.theta, dtype=float)  # (T + 1, B, 2)
+        with np.errstate(all="ignore"):
+            window = np.clip((theta - lo) / span, 0.0, 1.0)
+            before = np.concatenate([window[:1], window[:-2]])  # θ_{t−2} (θ_0 for t = 1)
+            step = np.linalg.norm(window[1:] - before, axis=-1) / np.where(np.arange(1, len(window)) > 1, 2.0, 1.0)[:, None]
+        step = np.nan_to_num(step, nan=0.0).max(axis=1)
+        out[: len(step)] = np.maximum(out[: len(step)], step)
+    return out
+
+
+def animation_frames(view, frames: int) -> np.ndarray:
+    """The steps a GIF or MP4 of `view` shows: `frame_indices` with the paths' motion."""
+    return frame_indices(view.steps, frames, path_motion(view.trajectories, view.surface.bounds))
 
 
 def _is_scene(obj: Any) -> bool:
@@ -257,22 +309,57 @@ def render_frames(view, indices: Sequence[int], progress: Progress | None = None
                 progress(i + 1, n)
 
 
-def shared_palette(images: Sequence[Any]):
-    """One palette image (Pillow "P", 255 colours: one index stays free for the transparency
-    of unchanged pixels) chosen from a few RGB frames, for every frame of the GIF."""
+def exact_colors(view) -> list[tuple[int, int, int]]:
+    """The colours a GIF must keep exactly: the ★/◇ fill and edge colours, every run's colour
+    and the exit marks' — the ones a viewer matches by eye (the legend, a path, its ★)."""
+    from matplotlib import colors as mcolors
+
+    found = []
+    for artist in [*view.markers, *view.paths.lines.values()]:
+        found += [artist.get_color(), artist.get_markerfacecolor(), artist.get_markeredgecolor()]
+    found += [style.DIVERGED_COLOR, style.ESCAPED_COLOR]
+    out = []
+    for c in found:
+        if isinstance(c, str) and c.lower() in ("none", "auto"):
+            continue
+        rgb = tuple(int(round(255 * v)) for v in mcolors.to_rgb(c))
+        if rgb not in out and rgb not in ((0, 0, 0), (255, 255, 255)):  # the text and the ◇: the cut has them
+            out.append(rgb)
+    return out
+
+
+def shared_palette(images: Sequence[Any], exact: Sequence[tuple[int, int, int]] = ()):
+    """One palette image (Pillow "P", at most 255 colours: one index stays free for the
+    transparency of unchanged pixels) chosen from a few RGB frames, for every frame of the GIF.
+
+    `exact` colours are reserved entries: a median cut averages a small yellow ★ with its
+    black edge and the grey around it into peach; with its own entry the ★ keeps its colour."""
     from PIL import Image
 
+    exact = list(dict.fromkeys(tuple(int(v) for v in rgb) for rgb in exact))
+    if len(exact) > 64:
+        raise ValueError(f"exact: at most 64 reserved colours, got {len(exact)}")
     w, h = images[0].size
     stack = Image.new("RGB", (w, h * len(images)))
     for i, im in enumerate(images):
         stack.paste(im, (0, i * h))
-    return stack.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    cut = stack.quantize(colors=255 - len(exact), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    chosen = cut.getpalette()[: 3 * (255 - len(exact))]
+    entries = [tuple(chosen[i: i + 3]) for i in range(0, len(chosen), 3)]
+    # Pillow maps a pixel to the entry nearest to the corner of its 4 × 4 × 4 cell of RGB, not to
+    # the pixel itself: an entry within EXACT_CLEARANCE of a reserved colour could win its cell
+    reserved = np.asarray(exact, dtype=int).reshape(-1, 3)
+    entries = [e for e in entries if not (np.abs(reserved - np.asarray(e)).max(axis=1) < EXACT_CLEARANCE).any()] + exact
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([v for e in entries for v in e])
+    return palette
 
 
 def quantized_frames(view, indices: Sequence[int], progress: Progress | None = None) -> list:
     """Every frame as a Pillow "P" image on one shared palette, so the GIF needs no per-frame
     palettes and memory holds one byte a pixel. The palette comes from the first, the middle
-    and the last frame (paths only grow, so the last one holds every colour a path shows)."""
+    and the last frame (paths only grow, so the last one holds every colour a path shows),
+    with the marker and run colours reserved (`exact_colors`)."""
     return list(iter_quantized_frames(view, indices, progress))
 
 
@@ -282,7 +369,7 @@ def iter_quantized_frames(view, indices: Sequence[int], progress: Progress | Non
 
     picks = sorted({0, len(indices) // 2, len(indices) - 1})[: PALETTE_SAMPLES]
     with FrameRenderer(view) as renderer:
-        palette = shared_palette([renderer.frame(indices[i]) for i in picks])
+        palette = shared_palette([renderer.frame(indices[i]) for i in picks], exact_colors(view))
         for i, k in enumerate(indices):
             yield renderer.frame(k).quantize(palette=palette, dither=Image.Dither.NONE)
             if progress is not None:
@@ -299,7 +386,9 @@ def _animation(scene_or_explorer, fps, frames, dpi, figsize, panels, run_progres
     steps = getattr(scene, "steps", None)
     check_pixels(figsize, dpi, panels, frames if steps is None else min(frames, steps + 1))
     view, _ = build_view(scene_or_explorer, dpi=dpi, figsize=figsize, panels=panels, run_progress=run_progress)
-    return view, fps, frame_indices(view.steps, frames)
+    if log_spaced(view.steps, frames):
+        view.set_step_scale("log")  # log-spaced frames: the cursor moves steadily on a log t axis
+    return view, fps, animation_frames(view, frames)
 
 
 # ------------------------------------------------------------------------------------------

@@ -115,6 +115,14 @@ def legend_columns(labels: Sequence[str], width_in: float, fontsize: float = sty
     return 1
 
 
+def _log1p_steps(t):
+    return np.log10(1.0 + np.maximum(t, 0.0))
+
+
+def _expm1_steps(u):
+    return 10.0 ** np.asarray(u, dtype=float) - 1.0
+
+
 class SceneView:
     """Surface contour + paths + side panels for a dict of trajectories (label → Trajectory).
 
@@ -194,6 +202,7 @@ class SceneView:
         self.legend = None
         self._blit_cid = None
         self._background = None
+        self._step_scale = "linear"
         self._make_legend()
         self._suptitle = None
         if title:
@@ -264,11 +273,18 @@ class SceneView:
 
     @property
     def animated(self) -> list[Artist]:
-        """Every artist that `show(k)` changes (what an animation redraws per frame)."""
+        """Every artist that `show(k)` changes (what an animation redraws per frame), and the
+        minima ★ and saddles ◇ (`markers`): they do not move, but they are drawn above the
+        paths, so a frame drawn over a cached background must draw them again on top."""
         out = [*self.paths.animated, self.step_text]
         for c in self.curves.values():
             out.extend(c.animated)
-        return out
+        return out + self.markers
+
+    @property
+    def markers(self) -> list[Artist]:
+        """The minima ★ and saddles ◇ on the contour (`lossviz.draw.draw_surface`)."""
+        return [a for a in self._surface_artists if a.get_label() in ("_minimum", "_saddle")]
 
     @property
     def surface_artists(self) -> list[Artist]:
@@ -313,13 +329,50 @@ class SceneView:
         limit = stability_limit(self.surface) if panel == "effective_lr" else None
         return (limit, "2/λ_max: stability limit") if limit else None
 
+    STEP_SCALES = ("linear", "log")
+
+    def set_step_scale(self, scale: str) -> None:
+        """The panels' step axis: "linear" (the default) or "log" — a log axis on t + 1, so
+        that t = 0 stays on it and log-spaced frames (a GIF of a 100,000-step run) move the
+        cursor by the same distance every frame."""
+        if scale not in self.STEP_SCALES:
+            raise ValueError(f"scale must be one of {', '.join(map(repr, self.STEP_SCALES))}, got {scale!r}")
+        self._step_scale = scale
+        self._apply_step_scale()
+
+    def _apply_step_scale(self) -> None:
+        if not self.panels:
+            return
+        from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+        from lossviz.draw.panels import _step_label  # 2000, 40k, 100k: the linear axis's labels
+
+        ax = self.axes[self.panels[0]]  # the panels share their x axis
+        T = max(self.steps, 1)
+        last = self.axes[self.panels[-1]]
+        if getattr(self, "_step_scale", "linear") == "linear":
+            if ax.get_xscale() != "linear":
+                ax.set_xscale("linear")
+                for curves in self.curves.values():  # their own step ticks back
+                    curves._load()
+                last.set_xlabel(style.STEP_LABEL, fontsize=style.FONT_SIZE)
+            return
+        ax.set_xscale("function", functions=(_log1p_steps, _expm1_steps))
+        ax.set_xlim(0, T)
+        decades = [0] + [10**e for e in range(1, int(np.log10(T)) + 1)]
+        ax.xaxis.set_major_locator(FixedLocator(decades))
+        ax.xaxis.set_major_formatter(FuncFormatter(_step_label))
+        ax.xaxis.set_minor_locator(NullLocator())
+        last.set_xlabel(f"{style.STEP_LABEL} (log scale)", fontsize=style.FONT_SIZE)
+        self._background = None
+
     def set_surface(self, surface) -> None:
         """Draw another surface (its contour grid is cached); the runs stay as they are."""
         if self._set_surface_artists(surface):
             for p, curves in self.curves.items():
                 curves.set_limit(self._limit(p))
-                if self._blit_cid is not None:
-                    self._mark_animated(True)
+            if self._blit_cid is not None:
+                self._mark_animated(True)  # the new surface's ★/◇ and limit lines
             self.paths._load()  # divergence marks are placed relative to the window
             self._background = None
             self.show(self.k)
@@ -337,6 +390,8 @@ class SceneView:
         relabel = self.paths.set_trajectories(self.trajectories, given)
         for c in self.curves.values():
             c.set_trajectories(self.trajectories, given)
+        if getattr(self, "_step_scale", "linear") != "linear":
+            self._apply_step_scale()  # the curves set their linear step ticks again
         self.colors = dict(self.paths.colors)
         if relabel or self.colors != before:
             self._make_legend()
@@ -421,7 +476,8 @@ class SceneView:
 
     def _draw_animated(self) -> None:
         draw = self.figure.draw_artist
-        for artist in self.animated:
+        # in z-order, as a full draw would: the heads (7) below the ★/◇ (8), the exit marks above
+        for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
             if artist.get_visible():
                 draw(artist)
 

@@ -63,6 +63,46 @@ def test_frame_indices_log_spaced_for_long_runs(steps, frames):
         assert gaps[0] == 1 and gaps[-1] > 20 * gaps[0]  # dense at the start, sparse at the end
 
 
+def test_frame_indices_give_a_burst_every_step_and_keep_the_cursor_steady():
+    steps, frames = 450, 150  # §7's burst scene: 3 steps a frame when evenly spaced
+    motion = np.full(steps, 1e-3)
+    motion[162:172] = 0.1  # steps 163 … 172 move the paths far
+    idx = frame_indices(steps, frames, motion)
+    assert len(idx) == frames and idx[0] == 0 and idx[-1] == steps and np.all(np.diff(idx) >= 1)
+    assert set(range(163, 173)) <= set(idx)  # a frame at every step of the burst
+    assert set(range(163, 173)) & set(frame_indices(steps, frames)) == {163, 166, 169, 172}  # evenly: 4 of 10
+    assert np.diff(idx).max() <= 2 * steps / (frames - 1) + 1  # never more than twice the even gap
+    # no motion at all (a run resting on its minimum): evenly spaced
+    np.testing.assert_array_equal(frame_indices(steps, frames, np.zeros(steps)), frame_indices(steps, frames))
+    with pytest.raises(ValueError, match=r"motion must hold one distance per step \(steps = 450\)"):
+        frame_indices(steps, frames, np.ones(10))
+
+
+def test_path_motion_measures_steps_on_the_window():
+    theta = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 2.0], [1e20, 2.0], [np.nan, np.nan], [np.nan, np.nan]])[:, None, :]
+    traj = SimpleNamespace(theta=theta, lr=np.ones((5, 1)))
+    motion = export.path_motion({"a": traj}, ((0.0, 2.0), (0.0, 4.0)))
+    # x / 2, y / 4, half the way from two steps before: (0.5), (0.5, 0.5) / 2, (1, 0.5) − (0.5, 0) halved, …, nothing
+    np.testing.assert_allclose(motion, [0.5, np.hypot(0.5, 0.5) / 2, np.hypot(0.5, 0.5) / 2, 0.0, 0.0])
+    zigzag = np.array([[0.0, 0.0], [0.0, 1.0]] * 5)[:, None, :]  # back where it was every other step
+    still = export.path_motion({"z": SimpleNamespace(theta=zigzag, lr=np.ones((9, 1)))}, ((-1.0, 1.0), (-1.0, 1.0)))
+    np.testing.assert_allclose(still[1:], 0.0)
+
+
+def test_the_burst_of_lecture_7_gets_a_frame_at_each_of_its_steps():
+    from lossviz import SCENES
+
+    scene = SCENES["p07_adagrad_burst"]
+    view, _ = export.build_view(scene, dpi=20, panels=())
+    motion = export.path_motion(view.trajectories, view.surface.bounds)
+    late = motion[100:]  # after the descent (which moves fast too, and gets its frames)
+    burst = np.flatnonzero(late > 0.25 * late.max()) + 101  # the steps where the path shoots across
+    assert 4 <= len(burst) <= 20 and 150 < burst.min() and burst.max() < 200
+    idx = export.animation_frames(view, scene.frames)
+    shown = np.isin(burst, idx).mean()
+    assert shown >= 0.8 > np.isin(burst, frame_indices(scene.steps, scene.frames)).mean()  # evenly: about 1 in 3
+
+
 def test_frame_indices_validates():
     with pytest.raises(ValueError, match=r"frames must be an integer in \[2, 2000\]"):
         frame_indices(10, 1)
@@ -110,6 +150,73 @@ def test_gif_frames_duration_size(scene, tmp_path):
     assert not np.array_equal(frames[0], frames[-1])
     assert sum(not np.array_equal(a, b) for a, b in zip(frames, frames[1:])) == 23  # every frame moves
     assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]  # no temporary file left
+
+
+STAR = tuple(int(round(255 * v)) for v in matplotlib.colors.to_rgb(style.MINIMUM_STYLE["color"]))
+
+
+def pixel_of(view, point):
+    """(row, column) of a data point of the contour in the canvas image."""
+    x, y = view.axes["surface"].transData.transform(point)
+    return int(round(view.figure.canvas.get_width_height()[1] - y)), int(round(x))
+
+
+@pytest.fixture(scope="module")
+def well():
+    """Two runs that end on a marker: one stops on the double well's saddle (started on the
+    y-axis), one reaches the minimum (1, 0) — their heads sit exactly under the ◇ and the ★."""
+    return Scene(surface="double_well", runs=[RunSpec("gd", 0.05, start=(0.0, 1.5), label="to the saddle"),
+                                              RunSpec("gd", 0.05, start=(0.4, 1.0), label="to the minimum")],
+                 steps=300, frames=8, fps=10)
+
+
+def test_minima_and_saddles_are_drawn_above_the_heads_in_every_frame(well, tmp_path):
+    path = save_gif(well, tmp_path / "well.gif", dpi=40, panels=())
+    view, _ = export.build_view(well, dpi=40, panels=())
+    star, diamond = pixel_of(view, (1.0, 0.0)), pixel_of(view, (0.0, 0.0))
+    frames = frames_of(path)
+    for frame in (frames[-1], frames[len(frames) // 2]):
+        assert tuple(frame[star]) == STAR  # the ★'s own yellow, not the head's colour
+        assert frame[diamond].min() >= 245  # the ◇'s white fill (the head under it is blue)
+    view.show(view.steps)  # the still: the same (z-order 8 above the heads' 7)
+    view.figure.canvas.draw()
+    still = np.asarray(view.figure.canvas.buffer_rgba())[..., :3]
+    assert tuple(still[star]) == STAR and still[diamond].min() >= 245
+
+
+def test_the_palette_keeps_the_marker_and_run_colours_exact(well, tmp_path):
+    path = save_gif(well, tmp_path / "well.gif", dpi=40, panels=())
+    view, _ = export.build_view(well, dpi=40, panels=())
+    with export.FrameRenderer(view) as renderer:
+        rgb = np.asarray(renderer.frame(view.steps))
+    last = frames_of(path)[-1]
+    exact = export.exact_colors(view)
+    assert STAR in exact and len(exact) <= 16
+    for color in exact:
+        drawn = (rgb == color).all(-1).sum()
+        assert (last == color).all(-1).sum() >= drawn, color  # every exact pixel stays exact
+
+
+def test_shared_palette_reserves_the_exact_colours():
+    def through(image, palette):
+        return np.asarray(image.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB"))
+
+    # many colours, a small patch of the ★'s yellow, and a large patch of a yellow 1 level off in blue
+    # (what a median cut keeps, and what Pillow's 4 × 4 × 4 cells would map the ★ to)
+    rgb = np.zeros((300, 400, 3), dtype=np.uint8)
+    rgb[..., 0] = np.linspace(0, 255, 400, dtype=np.uint8)[None, :]
+    rgb[..., 1] = np.linspace(40, 250, 300, dtype=np.uint8)[:, None]
+    rgb[..., 2] = 90
+    rgb[100:200, 100:200] = np.subtract(STAR, (0, 0, 1))
+    rgb[10:13, 10:13] = STAR
+    image = Image.fromarray(rgb)
+    assert tuple(through(image, export.shared_palette([image]))[11, 11]) != STAR  # the premise
+    palette = export.shared_palette([image], [STAR])
+    kept = through(image, palette)
+    assert tuple(kept[11, 11]) == STAR
+    assert len(palette.getpalette()) <= 3 * 255
+    with pytest.raises(ValueError, match="exact: at most 64"):
+        export.shared_palette([image], [(i, 0, 0) for i in range(65)])
 
 
 def test_gif_uses_scene_defaults_and_short_runs_get_every_step(tmp_path):

@@ -382,3 +382,58 @@ def test_a_flat_panel_curve_changes_scale_without_a_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         save_gif(scene, tmp_path / "q.gif", dpi=40)
+
+
+def test_markers_are_redrawn_above_a_blitted_background(rosen):
+    """The ★ (z-order 8) is among the artists a blitted frame draws, after the heads (7)."""
+    traj = optimizers.run(rosen, "adam", lr=5e-2, steps=400)
+    view = SceneView(rosen, {"adam": traj}, panels=(), dpi=40)
+    assert [a.get_label() for a in view.markers] == ["_minimum", "_saddle"]
+    assert set(view.markers) <= set(view.animated)
+    order = []
+    real = view.figure.draw_artist
+    view.figure.draw_artist = lambda a: (order.append(a), real(a))
+    view.enable_blit()
+    view.blit_frame(10)
+    view.blit_frame(20)
+    drawn = order[len(order) // 2:]  # the second frame
+    (head,) = view.paths.heads
+    assert drawn.index(view.markers[0]) > drawn.index(head)
+    view.disable_blit()
+    assert not any(a.get_animated() for a in view.markers)
+    plt.close(view.figure)
+
+
+def test_log_step_axis_moves_the_cursor_evenly_over_log_spaced_frames():
+    from lossviz.export import frame_indices
+
+    bowl = surfaces.SURFACES["bowl"]
+    traj = optimizers.run(bowl, "gd", lr=1e-3, steps=60_000)
+    view = SceneView(bowl, {"gd": traj}, panels=("loss", "grad_norm"), dpi=40)
+    ax = view.axes["loss"]
+    frames = frame_indices(60_000, 60)
+
+    def cursor_px():
+        out = []
+        for k in frames:
+            view.show(int(k))
+            out.append(ax.transData.transform((view.curves["loss"].cursor.get_xdata()[0], 0))[0])
+        return np.diff(out)
+
+    linear = cursor_px()
+    assert linear[len(linear) // 2:].sum() > 0.9 * linear.sum()  # on a linear axis: half the frames hardly move it
+    view.set_step_scale("log")
+    steady = cursor_px()
+    # every frame moves it about as far (the first ones a little further: steps 0, 1, 2, … are whole)
+    assert steady.min() > 0 and steady[10:].max() < 1.5 * steady[10:].min() and steady.max() < 5 * np.median(steady)
+    assert view.axes["grad_norm"].get_xscale() == "function"  # the panels share it
+    assert "log" in view.axes["grad_norm"].get_xlabel()
+    labels = [t.get_text() for t in view.axes["grad_norm"].get_xticklabels()]
+    assert labels[0] == "0" and labels[-1] == "10k"
+    view.set_trajectories({"gd": traj})  # new runs keep the log axis and its ticks
+    assert ax.get_xscale() == "function" and [t.get_text() for t in view.axes["grad_norm"].get_xticklabels()] == labels
+    view.set_step_scale("linear")
+    assert ax.get_xscale() == "linear" and view.axes["grad_norm"].get_xlabel() == style.STEP_LABEL
+    with pytest.raises(ValueError, match=r"scale must be one of 'linear', 'log', got 'symlog'"):
+        view.set_step_scale("symlog")
+    plt.close(view.figure)
