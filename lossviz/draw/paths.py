@@ -156,7 +156,7 @@ class PathArtists(ArtistGroup):
                 note.set_text("")
             note.get_bbox_patch().set_edgecolor(line.get_color())
             note.arrow_patch.set_color(line.get_color())
-        self.dense_note.set_text(DENSE_NOTE.format(steps=style.DENSE_STEPS) if any(self._dense) else "")
+        self.dense_note.set_text(DENSE_NOTE if any(self._dense) else "")
         self.dense_note.set_visible(any(self._dense))
         self._placed = None  # marks and notes are placed again at the next draw
 
@@ -269,7 +269,7 @@ class PathArtists(ArtistGroup):
 
 NOTE_PAD = 0.25  # the note's frame: its padding (in font sizes) …
 NOTE_FRAME = 1.8  # … and the width of the frame and of the leader line, in the run's colour (points)
-DENSE_NOTE = "runs of over {steps} steps: path faint, each bounce's edges joined"
+DENSE_NOTE = "long runs: every 2nd step joined (a bounce's two edges), the path faint"  # = renderer.js DENSE_NOTE
 
 
 def _note_size(note: Annotation, renderer, unit: float) -> tuple[float, float]:

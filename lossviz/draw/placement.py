@@ -73,13 +73,14 @@ def occupancy(box: Box, polylines: Sequence[np.ndarray], cell: float, squares: S
         seg = ok[:-1] & ok[1:]
         a, b = p[:-1][seg], p[1:][seg]
         if len(a):
-            n = np.maximum(1, np.ceil(np.hypot(*(b - a).T) / (cell / 2))).astype(int)
+            d = b - a
+            n = np.maximum(1, np.ceil(np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) / (cell / 2))).astype(int)
             rep = np.repeat(np.arange(len(a)), n + 1)
             frac = _fractions(n)
             samples.append(a[rep] + (b - a)[rep] * frac[:, None])
     for x, y, r in squares:
-        xs = np.arange(x - r, x + r + cell / 2, cell / 2)
-        ys = np.arange(y - r, y + r + cell / 2, cell / 2)
+        k = np.arange(math.floor(2 * r / (cell / 2)) + 1)  # every half cell from −r to r
+        xs, ys = x - r + k * (cell / 2), y - r + k * (cell / 2)
         samples.append(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2))
     if samples:
         s = np.concatenate(samples)
