@@ -84,9 +84,9 @@ CONTOUR_ALPHA = 0.8
 CONTOUR_LEVELS = 30
 CONTOUR_LINE_STYLE = dict(colors="black", linewidths=0.5, alpha=0.3)
 PATH_WIDTH = 2.6
-DENSE_PATH_WIDTH = 1.0  # a path with many steps: thin, so that its bounces stay visible
+DENSE_PATH_WIDTH = 1.2  # a path of over DENSE_STEPS steps: thin, its even and its odd steps joined (a bounce's edges) …
 DENSE_STEPS = 300
-DENSE_PATH_ALPHA = 0.7  # … and see-through, so that a path under it still shows
+DENSE_PATH_ALPHA = 0.22  # … and the path itself faint: the zig-zag between the edges, never a filled block
 HEAD_SIZE = 10
 CURSOR_STYLE = dict(color="0.35", linewidth=1.0, linestyle=":")
 LIMIT_STYLE = dict(color="0.2", linewidth=1.4, linestyle=(0, (4, 2)))  # the stability limit 2/λ
