@@ -106,7 +106,7 @@ def braking_figure(scene, runs: Mapping[str, object] | None = None, *, dpi: floa
     ax.yaxis.label.set_fontsize(style.FONT_SIZE)
     # the two notes are placed for Rosenbrock's window: the floor y = x² at its bottom (0, 0), and the start
     start = np.asarray(next(iter(runs.values())).theta[0, 0], dtype=float)
-    ax.annotate(f"gentle floor: ‖g‖ < {STEEP_GRAD:g}\ninside the dashed line", (0.0, 0.0), xytext=(0.02, -0.6),
+    ax.annotate(f"gentle floor: ‖g‖ < {STEEP_GRAD:g}\ninside the dashed line", (0.0, 0.0), xytext=(0.02, -0.3),
                 fontsize=style.SMALL_SIZE, ha="center", va="top", color="0.15", zorder=9,
                 arrowprops=dict(arrowstyle="-", color="0.3", lw=1.0, shrinkB=4),
                 bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="none", alpha=0.85))

@@ -92,6 +92,7 @@ def test_diverged_run_ends_at_last_finite_point_and_is_marked(shared, trajs):
     # the head sits on the last finite point (inside the window, or the mark moves to its edge)
     np.testing.assert_array_equal(head.get_xydata()[0], traj.theta[d - 1, 0])
     (x0, x1), (y0, y1) = shared.surface.bounds
+    shared.figure.canvas.draw()  # marks and notes are placed at draw time, in pixels
     mx, my = mark.get_xydata()[0]
     assert x0 <= mx <= x1 and y0 <= my <= y1
 
