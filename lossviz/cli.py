@@ -80,6 +80,23 @@ def _inches(size: tuple[float, float]) -> str:
     return ",".join(f"{x:.4g}" for x in size)
 
 
+def _scene_options(p: argparse.ArgumentParser, *, noise: bool) -> None:
+    """The options that describe a scene (gif, mp4, png and table read them alike)."""
+    from lossviz import limits
+
+    p.add_argument("--scene", help="a scene file (.toml/.json) or a named scene (see `lossviz list`); the options below override it")
+    p.add_argument("--surface", help="surface name (see `lossviz list`), or expression for a formula you type; default rosenbrock")
+    p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100; for --surface expression: text=FORMULA, e.g. 'text=x**2/2 + 3*y**2'")
+    p.add_argument("--run", action="append", metavar="NAME:K=V,...", help="a run, repeatable (see 'run spec' below)")
+    p.add_argument("--lr", type=_float, help=LR_HELP)
+    p.add_argument("--steps", type=_positive_int, help=f"number of updates T (default {limits.DEFAULT_STEPS}); runs × steps at most {limits.MAX_SCENE_STEPS:,}")
+    p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
+    if noise:
+        p.add_argument("--noise", type=_float, help="standard deviation of Gaussian gradient noise")
+        p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (data-defined surfaces such as 'regression')")
+    p.add_argument("--seed", type=_positive_int, help="random seed (noise, mini-batches)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     import optimizers
     from lossviz import limits, style
@@ -98,16 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_ in (("gif", "animate a scene as a GIF"), ("mp4", "animate a scene as an MP4 (needs ffmpeg)"), ("png", "a still of a scene")):
         p = sub.add_parser(name, help=help_, formatter_class=argparse.RawDescriptionHelpFormatter, epilog="run spec:\n" + RUN_HELP)
         p.add_argument("-o", "--output", required=True, help=f"output file (.{name}); its folder must exist")
-        p.add_argument("--scene", help="a scene file (.toml/.json) or a named scene (see `lossviz list`); the options below override it")
-        p.add_argument("--surface", help="surface name (see `lossviz list`), or expression for a formula you type; default rosenbrock")
-        p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100; for --surface expression: text=FORMULA, e.g. 'text=x**2/2 + 3*y**2'")
-        p.add_argument("--run", action="append", metavar="NAME:K=V,...", help="a run, repeatable (see 'run spec' below)")
-        p.add_argument("--lr", type=_float, help=LR_HELP)
-        p.add_argument("--steps", type=_positive_int, help=f"number of updates T (default {limits.DEFAULT_STEPS}); runs × steps at most {limits.MAX_SCENE_STEPS:,}")
-        p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
-        p.add_argument("--noise", type=_float, help="standard deviation of Gaussian gradient noise")
-        p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (data-defined surfaces such as 'regression')")
-        p.add_argument("--seed", type=_positive_int, help="random seed (noise, mini-batches)")
+        _scene_options(p, noise=True)
         p.add_argument("--title", help="figure title")
         p.add_argument("--dpi", type=_float, default=None, help=f"resolution, {DPI} (default {style.STILL_DPI} for png: {round(style.FIGSIZE[0] * style.STILL_DPI)} px wide; "
                                                                     f"{style.GIF_DPI} for gif/mp4: {round(style.FIGSIZE[0] * style.GIF_DPI)} px)")
@@ -128,14 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("table", help="the step inspector: every number of update k of every run (θ, g, m, σ, η_t, η_t/σ, Δθ, f), "
                        "a summary per run, all steps as CSV", formatter_class=argparse.RawDescriptionHelpFormatter, epilog="run spec:\n" + RUN_HELP)
-    p.add_argument("--scene", help="a scene file (.toml/.json) or a named scene (see `lossviz list`); the options below override it")
-    p.add_argument("--surface", help="surface name (see `lossviz list`), or expression for a formula you type; default rosenbrock")
-    p.add_argument("--surface-param", metavar="K=V,...", help="surface parameters, e.g. a=1,b=100, or text=FORMULA for expression")
-    p.add_argument("--run", action="append", metavar="NAME:K=V,...", help="a run, repeatable (see 'run spec' below)")
-    p.add_argument("--lr", type=_float, help=LR_HELP)
-    p.add_argument("--steps", type=_positive_int, help=f"number of updates T (default {limits.DEFAULT_STEPS})")
-    p.add_argument("--start", metavar="X,Y", help="start point θ₀ (default: the surface's)")
-    p.add_argument("--seed", type=_positive_int, help="random seed (noise, mini-batches)")
+    _scene_options(p, noise=False)
     p.add_argument("--step", type=_positive_int, help="print the table of update k, 0..steps (default 0, the first update; "
                    "printed unless only --summary or --csv is asked for)")
     p.add_argument("--summary", action="store_true", help="print per run: final and best loss (and its step), the first step within "

@@ -279,8 +279,9 @@ def _note_size(note: Annotation, renderer, unit: float) -> tuple[float, float]:
     return text.width + pad, text.height + pad
 
 
-class _ExitMark(Line2D):
-    """An exit's glyph, placed (and the ▶ turned) by its PathArtists when it is drawn."""
+class _PlacedWhenDrawn:
+    """An exit's glyph or note (or the dense paths' note): its PathArtists places every mark
+    and note (and turns the ▶) when the first of them is drawn, in the axes' pixels."""
 
     def __init__(self, owner: PathArtists, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -292,17 +293,12 @@ class _ExitMark(Line2D):
         super().draw(renderer)
 
 
-class _ExitNote(Annotation):
-    """An exit's note (or the dense paths' note), placed by its PathArtists when it is drawn."""
+class _ExitMark(_PlacedWhenDrawn, Line2D):
+    pass
 
-    def __init__(self, owner: PathArtists, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._owner = owner
 
-    def draw(self, renderer):
-        if self.get_visible():
-            self._owner.place(renderer)
-        super().draw(renderer)
+class _ExitNote(_PlacedWhenDrawn, Annotation):
+    pass
 
 
 def _one(r: Run):
